@@ -1,0 +1,59 @@
+# Two commands do all set-up from a clean clone:
+#   make book   - create/refresh .venv, install rnnlib, build the HTML book into _build/html
+#   make test   - the same set-up, then the whole test suite
+# Set-up is keyed on a hash of the pins, so it is skipped in about a second when .venv is current.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PINS_HASH := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.pins-$(PINS_HASH)
+SYSTEM_STAMP := $(VENV)/.system-packages
+PORT ?= 8000
+JOBS ?= $(shell nproc)
+
+.PHONY: book test serve venv system-packages release lab clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo ">> setting up $(VENV) (pins $(PINS_HASH))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@rm -f $(VENV)/.pins-*
+	@touch $@
+
+# Debian packages the tests need: chromium (browser tests of the book), bubblewrap (sandbox).
+system-packages: $(SYSTEM_STAMP)
+
+$(SYSTEM_STAMP): | $(STAMP)
+	@if ! command -v chromium >/dev/null || ! command -v bwrap >/dev/null; then \
+	  echo ">> installing Debian packages: chromium bubblewrap"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap >/dev/null; \
+	fi
+	@touch $@
+
+book: venv
+	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+	@echo ">> the book is at file://$(CURDIR)/_build/html/index.html  (or: make serve)"
+
+serve:
+	@test -f _build/html/index.html || { echo "no book yet: run 'make book' first"; exit 1; }
+	@echo ">> serving http://127.0.0.1:$(PORT)/"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+test: venv system-packages
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+# Regenerate the student versions in assignments/ from the instructor sources in solutions/.
+release: venv
+	$(BIN)/python -m course.release
+
+lab: venv
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --allow-root assignments/
+
+clean:
+	rm -rf _build
