@@ -1,0 +1,1 @@
+"""Instructor tooling for the course: releasing assignments and grading submissions."""
