@@ -73,6 +73,7 @@ def rnn_step_forward(x, h_prev, W, U, b_h=None, nonlinearity="tanh"):
     H, D = W.shape
     x = check_array("x", x, shape=(("B", None), ("D", D)))
     h_prev = check_array("h_prev", h_prev, shape=(("B", x.shape[0]), ("H", H)))
+    check_same_dtype(x=x, h_prev=h_prev, W=W)
     f, _ = get_nonlinearity(nonlinearity)
     a = x @ W.T + h_prev @ U.T                                     # (B, H)
     if b_h is not None:
@@ -136,10 +137,11 @@ def rnn_forward(x, h0, W, U, b_h=None, nonlinearity="tanh"):
     H, D = W.shape
     x = check_array("x", x, shape=(("T", None), ("B", None), ("D", D)))
     T, B, _ = x.shape
+    check_same_dtype(x=x, W=W)
     if h0 is None:
         h0 = np.zeros((B, H), dtype=W.dtype)
     h0 = check_array("h0", h0, shape=(("B", B), ("H", H)))
-    check_same_dtype(x=x, h0=h0, W=W)
+    check_same_dtype(h0=h0, W=W)
     f, _ = get_nonlinearity(nonlinearity)
 
     a = x @ W.T                                  # W x_t for every t at once     (T, B, H)
