@@ -1,0 +1,160 @@
+"""The readable torch cells give torch.nn's outputs and gradients (float64, 1e-10)."""
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rnnlib.gradcheck import relative_error
+from rnnlib.torch_cells import GRUCell, LSTMCell, Recurrent, RNNCell
+
+TOL = 1e-10
+PAIRS = {
+    "rnn_tanh": (lambda d, h, b: RNNCell(d, h, b), lambda d, h, b: torch.nn.RNNCell(d, h, b)),
+    "rnn_relu": (lambda d, h, b: RNNCell(d, h, b, nonlinearity="relu"),
+                 lambda d, h, b: torch.nn.RNNCell(d, h, b, nonlinearity="relu")),
+    "lstm": (lambda d, h, b: LSTMCell(d, h, b), lambda d, h, b: torch.nn.LSTMCell(d, h, b)),
+    "gru": (lambda d, h, b: GRUCell(d, h, b), lambda d, h, b: torch.nn.GRUCell(d, h, b)),
+}
+
+
+def _twins(kind, D, H, bias, seed=0):
+    ours_f, theirs_f = PAIRS[kind]
+    torch.manual_seed(seed)
+    theirs = theirs_f(D, H, bias).double()
+    ours = ours_f(D, H, bias).double()
+    ours.load_state_dict(theirs.state_dict())
+    return ours, theirs
+
+
+def _close(a, b):
+    return relative_error(a.detach().numpy(), b.detach().numpy()) <= TOL
+
+
+def _state_leaves(kind, B, H, with_state, gen):
+    if not with_state:
+        return None, []
+    if kind == "lstm":
+        h, c = (torch.randn(B, H, dtype=torch.float64, generator=gen, requires_grad=True)
+                for _ in range(2))
+        return (h, c), [h, c]
+    h = torch.randn(B, H, dtype=torch.float64, generator=gen, requires_grad=True)
+    return h, [h]
+
+
+def _scalar(out, gen):
+    """A random projection of the outputs, so every output element matters."""
+    outs = out if isinstance(out, tuple) else (out,)
+    return sum((o * torch.randn(o.shape, dtype=o.dtype, generator=gen)).sum() for o in outs)
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("with_state", [True, False])
+def test_cell_equals_torch_nn(kind, bias, with_state):
+    B, D, H = 3, 4, 5
+    ours, theirs = _twins(kind, D, H, bias)
+    results = []
+    for model in (ours, theirs):
+        gen = torch.Generator().manual_seed(1)
+        x = torch.randn(B, D, dtype=torch.float64, generator=gen, requires_grad=True)
+        state, leaves = _state_leaves(kind, B, H, with_state, gen)
+        out = model(x, state)
+        _scalar(out, gen).backward()
+        grads = [x.grad] + [v.grad for v in leaves] + [p.grad for p in model.parameters()]
+        results.append((out if isinstance(out, tuple) else (out,), grads))
+    (out_a, g_a), (out_b, g_b) = results
+    assert all(_close(a, b) for a, b in zip(out_a, out_b))
+    assert len(g_a) == len(g_b)
+    assert all(_close(a, b) for a, b in zip(g_a, g_b))
+
+
+@pytest.mark.parametrize("kind", list(PAIRS))
+def test_unbatched_input(kind):
+    ours, theirs = _twins(kind, 3, 4, True)
+    x = torch.randn(3, dtype=torch.float64)
+    out_a, out_b = ours(x), theirs(x)
+    out_a = out_a if isinstance(out_a, tuple) else (out_a,)
+    out_b = out_b if isinstance(out_b, tuple) else (out_b,)
+    assert all(a.shape == (4,) and _close(a, b) for a, b in zip(out_a, out_b))
+
+
+SEQ = {
+    "rnn": (lambda d, h: Recurrent(RNNCell(d, h)), lambda d, h, bf: torch.nn.RNN(d, h, batch_first=bf)),
+    "lstm": (lambda d, h: Recurrent(LSTMCell(d, h)),
+             lambda d, h, bf: torch.nn.LSTM(d, h, batch_first=bf)),
+    "gru": (lambda d, h: Recurrent(GRUCell(d, h)), lambda d, h, bf: torch.nn.GRU(d, h, batch_first=bf)),
+}
+
+
+@pytest.mark.parametrize("kind", list(SEQ))
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("with_state", [True, False])
+def test_recurrent_equals_torch_nn_layer(kind, batch_first, with_state):
+    T, B, D, H = 6, 3, 4, 5
+    torch.manual_seed(0)
+    layer = SEQ[kind][1](D, H, batch_first).double()
+    ours = SEQ[kind][0](D, H).double()
+    ours.batch_first = batch_first
+    ours.cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()})  # drop "_l0"
+
+    gen = torch.Generator().manual_seed(2)
+    shape = (B, T, D) if batch_first else (T, B, D)
+    x = torch.randn(shape, dtype=torch.float64, generator=gen)
+    states = [torch.randn(B, H, dtype=torch.float64, generator=gen)
+              for _ in range(2 if kind == "lstm" else 1)]
+    dout = torch.randn(shape[:2] + (H,), dtype=torch.float64, generator=gen)
+    dstates = [torch.randn(B, H, dtype=torch.float64, generator=gen) for _ in states]
+
+    def run(model, ours_layout):
+        xs = x.clone().requires_grad_()
+        ss = [s.clone().requires_grad_() for s in states]
+        if not with_state:
+            state = None
+        elif ours_layout:
+            state = tuple(ss) if kind == "lstm" else ss[0]
+        else:
+            state = tuple(s[None] for s in ss) if kind == "lstm" else ss[0][None]  # (1, B, H)
+        out, final = model(xs, state)
+        finals = list(final) if kind == "lstm" else [final]
+        finals = [f if ours_layout else f[0] for f in finals]
+        loss = (out * dout).sum() + sum((f * d).sum() for f, d in zip(finals, dstates))
+        loss.backward()
+        grads = [xs.grad] + ([s.grad for s in ss] if with_state else [])
+        grads += [p.grad for p in model.parameters()]
+        return [out] + finals, grads
+
+    outs_a, grads_a = run(ours, True)
+    outs_b, grads_b = run(layer, False)
+    assert all(_close(a, b) for a, b in zip(outs_a, outs_b))
+    assert len(grads_a) == len(grads_b)
+    assert all(_close(a, b) for a, b in zip(grads_a, grads_b))
+
+
+def test_state_dict_keys_match_torch():
+    for kind, (ours_f, theirs_f) in PAIRS.items():
+        assert list(ours_f(2, 3, True).state_dict()) == list(theirs_f(2, 3, True).state_dict())
+        assert list(ours_f(2, 3, False).state_dict()) == list(theirs_f(2, 3, False).state_dict())
+
+
+@given(T=st.integers(1, 4), B=st.integers(1, 3), D=st.integers(1, 4), H=st.integers(1, 4),
+       kind=st.sampled_from(["rnn", "lstm", "gru"]), batch_first=st.booleans())
+def test_recurrent_shapes(T, B, D, H, kind, batch_first):
+    model = SEQ[kind][0](D, H).double()
+    model.batch_first = batch_first
+    x = torch.zeros((B, T, D) if batch_first else (T, B, D), dtype=torch.float64)
+    out, final = model(x)
+    assert out.shape == ((B, T, H) if batch_first else (T, B, H))
+    for f in (final if kind == "lstm" else (final,)):
+        assert f.shape == (B, H)
+
+
+def test_bad_shapes_name_expected_and_actual():
+    cell = LSTMCell(3, 4)
+    with pytest.raises(ValueError, match=r"x: expected shape \(B, D=3\).*got \(2, 5\)"):
+        cell(torch.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"h_prev: expected shape \(B=2, H=4\), got \(2, 3\)"):
+        cell(torch.zeros(2, 3), (torch.zeros(2, 3), torch.zeros(2, 4)))
+    with pytest.raises(ValueError, match=r"x: expected a 3-d tensor.*got shape \(2, 3\)"):
+        Recurrent(GRUCell(3, 4))(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="nonlinearity"):
+        RNNCell(3, 4, nonlinearity="sigmoid")
