@@ -1,0 +1,233 @@
+"""The GRU in NumPy: step and sequence forward passes with caches, and their backward passes.
+
+Two conventions, chosen with ``convention=``. Gates are stacked r, z, n as in ``torch.nn.GRU``,
+with the two biases kept apart (``b_ih``, ``b_hh``) because the reset gate multiplies one of them.
+
+``"torch"`` (``torch.nn.GRU``, Cho et al. 2014, d2l): z is the share of the *old* state kept,
+and the reset gate acts after the matrix product:
+
+.. math::
+    r_t &= \\sigma(W_r x_t + b_{ir} + U_r h_{t-1} + b_{hr}) \\\\
+    z_t &= \\sigma(W_z x_t + b_{iz} + U_z h_{t-1} + b_{hz}) \\\\
+    n_t &= \\tanh\\big(W_n x_t + b_{in} + r_t \\odot (U_n h_{t-1} + b_{hn})\\big) \\\\
+    h_t &= (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}
+
+``"lecture"`` (lecture 003, colah's blog): z is the share of the *new* candidate taken, and the
+reset gate acts on the state before the matrix product:
+
+.. math::
+    n_t &= \\tanh\\big(W_n x_t + b_{in} + U_n (r_t \\odot h_{t-1}) + b_{hn}\\big) \\\\
+    h_t &= (1 - z_t) \\odot h_{t-1} + z_t \\odot n_t
+
+(r and z as above). With ``r = 1`` and the z rows of W, U, b negated (so z becomes 1 - z) the
+two agree; otherwise they are different functions of the same weights.
+
+Shapes, where T = sequence length, B = batch size, D = input size, H = hidden size:
+
+    x: (T, B, D)   h0, h_prev: (B, H)   W: (3H, D)   U: (3H, H)   b_ih, b_hh: (3H,) or None
+
+See also: the book's chapter ``gru``.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import check_array, check_same_dtype
+from .lstm import sigmoid_
+
+CONVENTIONS = ("torch", "lecture")
+
+
+class GRUCache(NamedTuple):
+    """What :func:`gru_backward` (and :func:`gru_step_backward`, with T = 1) needs."""
+    x: np.ndarray        # (T, B, D) inputs
+    h: np.ndarray        # (T+1, B, H) h_0..h_T
+    W: np.ndarray        # (3H, D)
+    U: np.ndarray        # (3H, H)
+    gates: np.ndarray    # (T, B, 3H) r, z, n after their nonlinearities
+    hn: np.ndarray       # (T, B, H) torch: U_n h_{t-1} + b_hn;  lecture: r * h_{t-1}
+    has_bias: tuple      # (b_ih is not None, b_hh is not None)
+    convention: str
+
+
+def _check(x, h0, W, U, b_ih, b_hh, convention):
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention: expected one of {CONVENTIONS}, got {convention!r}")
+    U = check_array("U", U, shape=(("3H", None), ("H", None)))
+    H = U.shape[1]
+    U = check_array("U", U, shape=(("3H", 3 * H), ("H", H)))
+    W = check_array("W", W, shape=(("3H", 3 * H), ("D", None)))
+    b_ih = None if b_ih is None else check_array("b_ih", b_ih, shape=(("3H", 3 * H),))
+    b_hh = None if b_hh is None else check_array("b_hh", b_hh, shape=(("3H", 3 * H),))
+    x = check_array("x", x, shape=(("T", None), ("B", None), ("D", W.shape[1])))
+    if h0 is None:
+        h0 = np.zeros((x.shape[1], H), dtype=W.dtype)
+    h0 = check_array("h0", h0, shape=(("B", x.shape[1]), ("H", H)))
+    check_same_dtype(x=x, h0=h0, W=W, U=U, b_ih=b_ih, b_hh=b_hh)
+    return x, h0, W, U, b_ih, b_hh
+
+
+def gru_forward(x, h0, W, U, b_ih=None, b_hh=None, convention="torch"):
+    """Run the GRU over a sequence (equations in the module docstring), t = 1..T.
+
+    The input projections :math:`W x_t + b_{ih}` of all steps are one matrix product, written
+    into a preallocated (T, B, 3H) block that the loop turns, in place, into the gates.
+
+    Args:
+        x: (T, B, D) inputs, time-major.
+        h0: (B, H) initial state, or None for zeros.
+        W: (3H, D), U: (3H, H), gates stacked r, z, n.
+        b_ih, b_hh: (3H,) or None.
+        convention: ``"torch"`` or ``"lecture"``.
+
+    Returns:
+        h: (T, B, H) states :math:`h_1..h_T` (a view into the cache: copy before changing it
+        in place);  cache: :class:`GRUCache`.
+    """
+    x, h0, W, U, b_ih, b_hh = _check(x, h0, W, U, b_ih, b_hh, convention)
+    T, B, D = x.shape
+    H = U.shape[1]
+    h = np.empty((T + 1, B, H), dtype=W.dtype)  # h_0..h_T                        (T+1, B, H)
+    h[0] = h0
+    gates = (x.reshape(T * B, D) @ W.T).reshape(T, B, 3 * H)  # W x_t, all t     (T, B, 3H)
+    if b_ih is not None:
+        gates += b_ih
+    hn = np.empty((T, B, H), dtype=W.dtype)
+    torch_style = convention == "torch"
+    U_rz, U_n = (U.T, None) if torch_style else (U[:2 * H].T, U[2 * H:].T)
+    Uh = np.empty((B, 3 * H if torch_style else 2 * H), dtype=W.dtype)
+    for t in range(T):
+        a = gates[t]
+        rz, n = a[:, :2 * H], a[:, 2 * H:]
+        np.matmul(h[t], U_rz, out=Uh)          # U h_{t-1} (torch: all 3 blocks)  (B, 3H | 2H)
+        if b_hh is not None:
+            Uh += b_hh[:Uh.shape[1]]
+        rz += Uh[:, :2 * H]                    # a_r, a_z = W x_t + U h_{t-1} + biases
+        sigmoid_(rz)                           # r, z = sigma(a_r), sigma(a_z)
+        r, z = rz[:, :H], rz[:, H:]
+        if torch_style:
+            hn[t] = Uh[:, 2 * H:]              # U_n h_{t-1} + b_hn
+            n += r * hn[t]                     # a_n = W_n x_t + b_in + r * (U_n h + b_hn)
+        else:
+            np.multiply(r, h[t], out=hn[t])    # r * h_{t-1}
+            n += hn[t] @ U_n                   # a_n = W_n x_t + b_in + U_n (r * h_{t-1})
+            if b_hh is not None:
+                n += b_hh[2 * H:]              #       + b_hn
+        np.tanh(n, out=n)                      # n = tanh(a_n)
+        h_t = h[t + 1]
+        if torch_style:
+            np.subtract(h[t], n, out=h_t)      # h_t = n + z * (h_{t-1} - n)
+        else:
+            np.subtract(n, h[t], out=h_t)      # h_t = h_{t-1} + z * (n - h_{t-1})
+        h_t *= z
+        h_t += n if torch_style else h[t]
+    cache = GRUCache(x, h, W, U, gates, hn, (b_ih is not None, b_hh is not None), convention)
+    return h[1:], cache
+
+
+def gru_backward(dh, cache):
+    """Backpropagation through time for :func:`gru_forward`.
+
+    ``dh[t]`` is the direct gradient on :math:`h_t` (add the gradient on ``h_n`` to
+    ``dh[-1]``); the loop adds what flows back from step t+1 through z, the candidate and the
+    matrix product. What does not depend on the recurrence (the gate derivatives) is computed
+    for all steps before the loop; the weight gradients are one matrix product each after it.
+
+    Args:
+        dh: (T, B, H) upstream gradients on every state.
+        cache: from :func:`gru_forward`.
+
+    Returns:
+        dx (T, B, D), dh0 (B, H), dW (3H, D), dU (3H, H), db_ih (3H,) or None,
+        db_hh (3H,) or None.
+    """
+    x, h, W, U, gates, hn, (has_b_ih, has_b_hh), convention = cache
+    T, B, H = h.shape[0] - 1, h.shape[1], h.shape[2]
+    dh = check_array("dh", dh, shape=(("T", T), ("B", B), ("H", H)))
+    r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+    h_prev = h[:-1]
+    torch_style = convention == "torch"
+    # k: what multiplies dL/dh_t to give dL/da for each gate, all steps at once   (T, B, 3, H)
+    k = np.empty((T, B, 3, H), dtype=gates.dtype)
+    k_r, k_z, k_n = k[:, :, 0], k[:, :, 1], k[:, :, 2]
+    np.multiply(n, n, out=k_n)
+    np.subtract(1, k_n, out=k_n)               # tanh'(a_n) = 1 - n^2
+    np.subtract(h_prev, n, out=k_z)            # h_{t-1} - n
+    if torch_style:
+        k_n *= 1 - z                           # dL/da_n = dh * (1 - z) * tanh'(a_n)
+        k_z *= z * (1 - z)                     # dL/da_z = dh * (h_{t-1} - n) * sigma'(a_z)
+        np.multiply(k_n, hn, out=k_r)          # dL/da_r = dL/da_n * (U_n h + b_hn) * sigma'
+        k_r *= r * (1 - r)
+        k_an = k_n.copy()                      # keep dL/da_n / dh for the input side
+        k_n *= r                               # dL/d(U_n h + b_hn) = dL/da_n * r
+        carry = z                              # dh_{t-1} directly: dh * z
+        dUh = np.empty((T, B, 3 * H), dtype=gates.dtype)  # dL/d(U h_{t-1} + b_hh)  (T, B, 3H)
+        dUh4 = dUh.reshape(T, B, 3, H)
+    else:
+        k_n *= z                               # dL/da_n = dh * z * tanh'(a_n)
+        k_z *= -z * (1 - z)                    # dL/da_z = dh * (n - h_{t-1}) * sigma'(a_z)
+        k_r[...] = h_prev * r * (1 - r)        # dL/da_r = dL/d(r h) * h_{t-1} * sigma'(a_r)
+        carry = 1 - z                          # dh_{t-1} directly: dh * (1 - z)
+        da = np.empty((T, B, 3 * H), dtype=gates.dtype)
+        U_rz, U_n = U[:2 * H], U[2 * H:]
+    dH = np.empty((T, B, H), dtype=gates.dtype)  # total dL/dh_t, all t           (T, B, H)
+    dh_next = np.zeros((B, H), dtype=gates.dtype)
+    for t in reversed(range(T)):
+        dh_t = np.add(dh[t], dh_next, out=dH[t])  # dL/dh_t = direct + from step t+1
+        if torch_style:
+            np.multiply(dh_t[:, None, :], k[t], out=dUh4[t])  # da_r, da_z, r * da_n  (B, 3, H)
+            dh_next = dh_t * carry[t]          # h_t = ... + z * h_{t-1}
+            dh_next += dUh[t] @ U              # + dL/d(U h_{t-1}) U
+        else:
+            da_t = da[t]
+            np.multiply(dh_t[:, None, :], k[t, :, 1:], out=da_t.reshape(B, 3, H)[:, 1:])
+            drh = da_t[:, 2 * H:] @ U_n        # dL/d(r * h_{t-1}) = da_n U_n     (B, H)
+            np.multiply(drh, k_r[t], out=da_t[:, :H])  # da_r = drh * h_{t-1} * sigma'(a_r)
+            dh_next = dh_t * carry[t]          # h_t = (1 - z) * h_{t-1} + ...
+            dh_next += drh * r[t]              # + through r * h_{t-1}
+            dh_next += da_t[:, :2 * H] @ U_rz  # + through U_r h, U_z h
+    if torch_style:
+        da = dUh.copy()                        # dL/d(W x_t + b_ih): n block differs
+        np.multiply(dH, k_an, out=da[..., 2 * H:])  # da_n = dh * (1 - z) * tanh'(a_n)
+        dUh_flat = dUh.reshape(T * B, 3 * H)
+        dU = dUh_flat.T @ h_prev.reshape(T * B, H)  # sum_t dUh_t^T h_{t-1}       (3H, H)
+    else:
+        dUh_flat = da.reshape(T * B, 3 * H)
+        dU = np.empty_like(U)
+        dU[:2 * H] = dUh_flat[:, :2 * H].T @ h_prev.reshape(T * B, H)  # (2H, H)
+        dU[2 * H:] = dUh_flat[:, 2 * H:].T @ hn.reshape(T * B, H)  # da_n^T (r * h)  (H, H)
+    da_flat = da.reshape(T * B, 3 * H)         # (T*B, 3H)
+    dx = (da_flat @ W).reshape(T, B, -1)       # dL/dx_t = da_t W                 (T, B, D)
+    dW = da_flat.T @ x.reshape(T * B, -1)      # sum_t da_t^T x_t                 (3H, D)
+    db_ih = da_flat.sum(axis=0) if has_b_ih else None  # (3H,)
+    db_hh = dUh_flat.sum(axis=0) if has_b_hh else None  # (3H,)
+    return dx, dh_next, dW, dU, db_ih, db_hh
+
+
+def gru_step_forward(x, h_prev, W, U, b_ih=None, b_hh=None, convention="torch"):
+    """One GRU step: :func:`gru_forward` with T = 1.
+
+    Args:
+        x: (B, D), h_prev: (B, H), W: (3H, D), U: (3H, H), b_ih, b_hh: (3H,) or None.
+
+    Returns:
+        h: (B, H) the new state;  cache: :class:`GRUCache` for :func:`gru_step_backward`.
+    """
+    x = check_array("x", x, shape=(("B", None), ("D", None)))
+    h, cache = gru_forward(x[None], h_prev, W, U, b_ih, b_hh, convention)
+    return h[0].copy(), cache
+
+
+def gru_step_backward(dh, cache):
+    """Backward pass of one GRU step.
+
+    Args:
+        dh: (B, H) total gradient on :math:`h_t`.
+        cache: from :func:`gru_step_forward`.
+
+    Returns:
+        dx (B, D), dh_prev (B, H), dW (3H, D), dU (3H, H), db_ih, db_hh (3H,) or None.
+    """
+    dh = check_array("dh", dh, shape=(("B", cache.h.shape[1]), ("H", cache.h.shape[2])))
+    dx, dh_prev, dW, dU, db_ih, db_hh = gru_backward(dh[None], cache)
+    return dx[0], dh_prev, dW, dU, db_ih, db_hh
