@@ -1,0 +1,213 @@
+"""Grade one submission: find its notebook, run each task in its own sandbox, judge the results.
+
+Runs in a worker process of the trusted side. The student's code runs only inside the sandboxes;
+this module reads their notebook as text and their results as arrays.
+"""
+import hashlib
+import importlib
+import inspect
+import io
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import harness, sandbox
+from .spec import judge_case
+from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
+                       reference_code, source_test_cells, student_code)
+
+
+@dataclass
+class Assignment:
+    """Everything trusted about one assignment, loaded once."""
+    name: str
+    notebook: str              # file name, e.g. "assignment1.ipynb"
+    tests: list                # notebook.TestCell, in source order
+    tasks: list                # spec.Task
+    release_nb: dict
+    reference: dict            # namespace where the instructor's solution ran
+    version: str               # hash of source, spec and harness: a change re-grades everyone
+
+    @property
+    def max_score(self):
+        return sum(t.points for t in self.tests)
+
+
+def load_assignment(course_root, name, source_dir="solutions", release_dir="assignments"):
+    """Read the source and release notebooks and the spec; run the instructor's solution."""
+    spec = importlib.import_module(f"course.grading.specs.{name}")
+    course_root = Path(course_root)
+    source_path = course_root / source_dir / name / spec.NOTEBOOK
+    release_path = course_root / release_dir / name / spec.NOTEBOOK
+    source_nb = read_json_notebook(source_path)
+    release_nb = read_json_notebook(release_path) if release_path.exists() else source_nb
+    tests = source_test_cells(source_nb)
+    cased = set()
+    for task in spec.TASKS:
+        cased |= {case.test for case in task.cases(np.random.default_rng(0))}
+    missing = {t.grade_id for t in tests} ^ cased
+    if missing:
+        raise ValueError(f"{name}: the spec and the source's test cells disagree on "
+                         f"{sorted(missing)}")
+    reference = {"__name__": "reference"}
+    for code in reference_code(source_nb):
+        exec(compile(code, str(source_path), "exec"), reference)
+    version = hashlib.sha256(source_path.read_bytes() + inspect.getsource(spec).encode()
+                             + Path(harness.__file__).read_bytes()
+                             + Path(__file__).read_bytes()).hexdigest()[:16]
+    return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version)
+
+
+def _outputs(value, select):
+    values = [value] if select is None else [value[i] for i in select]
+    return [np.asarray(v, dtype=np.float64) for v in values]
+
+
+def _expected(assignment, task, case):
+    """The instructor's answer for one case, computed here (the stand-in swapped in likewise)."""
+    ref = assignment.reference
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in case.args]
+    if case.stand_in is None:
+        return _outputs(ref[task.function](*args), task.select)
+    name, source = task.stand_ins[case.stand_in]
+    sns = {"np": np, "_calls": []}
+    exec(source, sns)
+    saved, ref[name] = ref[name], sns["stand_in"]
+    try:
+        return _outputs(ref[task.function](*args), task.select)
+    finally:
+        ref[name] = saved
+
+
+def _job(workdir, cells, task, cases):
+    """Write one sandbox job folder: code, plan, inputs and the harness."""
+    job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
+    arrays, plan_cases = {}, []
+    for c, case in enumerate(cases):
+        args = []
+        for j, a in enumerate(case.args):
+            if isinstance(a, np.ndarray):
+                arrays[f"c{c}_a{j}"] = a
+                args.append({"array": f"c{c}_a{j}"})
+            else:
+                args.append({"value": a})
+        entry = {"args": args, "select": task.select}
+        if case.stand_in is not None:
+            entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
+        plan_cases.append(entry)
+    plan = {"function": task.function, "cases": plan_cases,
+            "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()}}
+    (job / "cells.json").write_text(json.dumps(cells))
+    (job / "plan.json").write_text(json.dumps(plan))
+    np.savez(job / "inputs.npz", **arrays)
+    shutil.copyfile(harness.__file__, job / "harness.py")
+    for p in job.iterdir():
+        p.chmod(0o644)
+    job.chmod(0o755)
+    return job
+
+
+def _killed_reason(task, run, limits):
+    fn = task.function
+    if run.killed == "timeout":
+        return f"{fn}: stopped after {limits.wall_s:g} s (an infinite loop, or far too slow)"
+    if run.killed == "output":
+        return f"{fn}: stopped: printed more than {limits.log_max >> 20} MiB"
+    if run.killed == "result":
+        return f"{fn}: stopped: returned more than {limits.result_bytes >> 20} MiB of results"
+    if run.returncode == -signal.SIGXCPU:
+        return f"{fn}: stopped after {limits.cpu_s} s of CPU time"
+    if run.returncode == -signal.SIGXFSZ:
+        return f"{fn}: stopped: wrote a file larger than {limits.file_bytes >> 20} MiB"
+    if run.returncode < 0:
+        return f"{fn}: the Python process crashed (signal {-run.returncode}) before returning results"
+    return (f"{fn}: the Python process exited (code {run.returncode}) before returning results "
+            "(sys.exit or os._exit at the top level of a cell, or in the function?)")
+
+
+def _run_task(assignment, task, cells, rng, workdir, limits):
+    """Grade one task; returns ({test grade_id: reason or ''}, cell_errors or None, seconds)."""
+    cases = task.cases(rng)
+    expected = [_expected(assignment, task, case) for case in cases]
+    hidden = {t.grade_id: t.hidden for t in assignment.tests}
+    job = _job(workdir, cells, task, cases)
+    try:
+        run = sandbox.run(job, [sys.executable, "harness.py", "{RESULT_FD}"], limits)
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+    reasons = {case.test: "" for case in cases}
+    data = None
+    if not run.killed and run.result:
+        try:
+            with np.load(io.BytesIO(run.result), allow_pickle=False) as npz:
+                data = {k: npz[k] for k in npz.files}
+            meta = json.loads(bytes(data.pop("meta")).decode())
+            records, cell_errors = meta["cases"], meta["cells"]
+            assert len(records) == len(cases)
+        except Exception:
+            data = None
+    if data is None:
+        why = (_killed_reason(task, run, limits) if (run.killed or not run.result)
+               else f"{task.function}: the results that came back were malformed")
+        return {test: why for test in reasons}, None, run.seconds
+    for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
+        if reasons[case.test]:
+            continue   # a test cell fails on its first failing case
+        record = record if isinstance(record, dict) else {"error": "malformed record"}
+        outs = [data.get(f"c{c}_out{j}") for j in range(int(record.get("n_out") or 0))]
+        if any(o is None for o in outs):
+            outs = []
+        after = [data.get(f"c{c}_arg{j}") for j in range(len(case.args))]
+        why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
+        if why:
+            label = "" if hidden[case.test] or not case.label else f" [{case.label}]"
+            reasons[case.test] = why + label
+    return reasons, cell_errors, run.seconds
+
+
+def grade_submission(assignment, student, folder, workdir, limits=sandbox.Limits()):
+    """Grade ``folder`` (``submitted/<student>/<assignment>``); return the result record (a dict).
+
+    Every test cell of the source gets a score and, when not full, a reason. Never raises for
+    anything in the submission.
+    """
+    start = time.monotonic()
+    record = {"student": student, "assignment": assignment.name, "version": assignment.version,
+              "hash": folder_hash(folder), "status": "graded", "notes": [], "cell_errors": [],
+              "tests": {}, "max_score": assignment.max_score}
+    task_of = {case_test: task.name for task in assignment.tasks
+               for case_test in {c.test for c in task.cases(np.random.default_rng(0))}}
+    reasons = {}
+    try:
+        path, note = find_notebook(folder, assignment.notebook)
+        if note:
+            record["notes"].append(note)
+        cells = student_code(read_json_notebook(path), assignment.release_nb)
+    except SubmissionError as e:
+        record["status"] = "ungradable"
+        record["notes"].append(str(e))
+        reasons = {t.grade_id: str(e) for t in assignment.tests}
+    else:
+        seed = int(hashlib.sha256((assignment.name + record["hash"]).encode()).hexdigest()[:15], 16)
+        rng = np.random.default_rng(seed)
+        for task in assignment.tasks:
+            task_reasons, cell_errors, _ = _run_task(assignment, task, cells, rng, workdir, limits)
+            reasons.update(task_reasons)
+            if cell_errors and not record["cell_errors"]:
+                record["cell_errors"] = cell_errors
+    for t in assignment.tests:
+        why = reasons.get(t.grade_id, "not graded")
+        record["tests"][t.grade_id] = {"task": task_of.get(t.grade_id, ""), "hidden": t.hidden,
+                                       "points": t.points, "score": 0.0 if why else t.points,
+                                       "reason": why}
+    record["score"] = sum(v["score"] for v in record["tests"].values())
+    record["seconds"] = round(time.monotonic() - start, 3)
+    record["complete"] = True
+    return record

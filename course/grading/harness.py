@@ -1,0 +1,102 @@
+"""The program that runs inside the sandbox: student code in, arrays out. Standard library + NumPy.
+
+It is copied into the job folder and run as ``python harness.py RESULT_FD``. The job folder holds:
+
+- ``cells.json``: the student's code cells, in notebook order (magics already turned into calls);
+- ``plan.json``: the function to call, the cases (arguments by name), stand-ins to install;
+- ``inputs.npz``: the argument arrays.
+
+It runs every cell (an exception stops that cell only), then calls the function once per case and
+writes one ``.npz`` to the result descriptor: each case's returned values, its arguments after the
+call (so the grader can see whether inputs were modified) and a JSON record of errors and call
+counts. Nothing here decides a grade: whatever student code does to this process, only the arrays
+it leaves in the result are looked at, by the grader, outside.
+"""
+import io
+import json
+import os
+import sys
+
+
+def _describe(exc):
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 500 else text[:500] + "..."
+
+
+class _Shell:
+    """Stands in for ``get_ipython()``: magics and shell calls do nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def main():
+    result_fd = int(sys.argv[1])
+    result = os.fdopen(result_fd, "wb", closefd=True)
+    import numpy as np
+    savez, asarray, value_error = np.savez, np.asarray, ValueError
+    with open("cells.json") as f:
+        cells = json.load(f)
+    with open("plan.json") as f:
+        plan = json.load(f)
+    with np.load("inputs.npz", allow_pickle=False) as data:
+        inputs = {k: data[k] for k in data.files}
+
+    shell = _Shell()
+    ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": lambda: shell}
+    cell_errors = []
+    for i, code in enumerate(cells):
+        try:
+            exec(compile(code, f"<cell {i + 1}>", "exec"), ns)
+        except BaseException as exc:   # SystemExit and KeyboardInterrupt too: the cell just stops
+            cell_errors.append([i + 1, _describe(exc)])
+
+    stand_ins = {}
+    for key, source in plan.get("stand_ins", {}).items():
+        sns = {"np": np, "_calls": []}
+        exec(source, sns)
+        stand_ins[key] = sns
+
+    arrays, records = {}, []
+    func = ns.get(plan["function"])
+    for c, case in enumerate(plan["cases"]):
+        record = {"error": None, "is_value_error": False, "calls": None, "n_out": 0}
+        records.append(record)
+        args = [inputs[a["array"]].copy() if "array" in a else a["value"] for a in case["args"]]
+        originals = list(args)
+        if func is None or not callable(func):
+            record["error"] = f"NameError: {plan['function']} is not defined"
+            continue
+        key, installed = case.get("stand_in"), case.get("replaces")
+        saved = ns.get(installed) if installed else None
+        if installed:
+            stand_ins[key]["_calls"].clear()
+            ns[installed] = stand_ins[key]["stand_in"]
+        try:
+            out = func(*args)
+            outs = [out] if case.get("select") is None else [out[i] for i in case["select"]]
+            for j, value in enumerate(outs):
+                arrays[f"c{c}_out{j}"] = asarray(value, dtype=np.float64)
+            record["n_out"] = len(outs)
+        except BaseException as exc:
+            record["error"] = _describe(exc)
+            record["is_value_error"] = isinstance(exc, value_error)
+        finally:
+            if installed:
+                record["calls"] = len(stand_ins[key]["_calls"])
+                ns[installed] = saved
+        for j, arg in enumerate(originals):
+            if isinstance(arg, np.ndarray):
+                arrays[f"c{c}_arg{j}"] = asarray(arg)
+
+    meta = json.dumps({"cells": cell_errors, "cases": records}, default=str)
+    arrays["meta"] = np.frombuffer(meta.encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    savez(buffer, **arrays)
+    result.write(buffer.getvalue())
+    result.flush()
+    os._exit(0)   # skip interpreter shutdown: atexit handlers and __del__ of student objects
+
+
+if __name__ == "__main__":
+    main()

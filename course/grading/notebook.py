@@ -1,0 +1,156 @@
+"""Reading notebooks for grading: the instructor's source (trusted) and submissions (not).
+
+From the source we take everything that decides a grade: the test cells (grade ids, points, in
+source order) and the solution code for the reference. From a submission we take only code, as
+text: nbgrader metadata in a submission (points, ids, checksums, ``locked``) is never read for
+scoring. A submitted cell is dropped when it is a test cell of the release (same text) or claims
+to be one; every other code cell is student code and runs, in order, inside the sandbox.
+"""
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_NOTEBOOK_BYTES = 20 << 20
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all (scored 0, with this message as the reason)."""
+
+
+@dataclass(frozen=True)
+class TestCell:
+    grade_id: str
+    points: float
+    index: int          # position among the source notebook's cells
+    hidden: bool        # holds hidden tests
+
+
+def cell_source(cell):
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _nbgrader(cell):
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def read_json_notebook(path):
+    """Parse ``path`` as a notebook; raise SubmissionError with a reason a student understands."""
+    path = Path(path)
+    if not _regular(path):
+        raise SubmissionError(f"{path.name} is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{path.name} is {size / 2**20:.0f} MiB, more than the "
+                              f"{MAX_NOTEBOOK_BYTES >> 20} MiB a notebook may have")
+    raw = path.read_bytes()
+    try:
+        nb = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{path.name} is not a notebook: it is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise SubmissionError(f"{path.name} is not a valid notebook: broken JSON at line {e.lineno}, "
+                              f"column {e.colno} ({e.msg}); open it in Jupyter, save, resubmit") from None
+    if (not isinstance(nb, dict) or not isinstance(nb.get("cells"), list)
+            or not all(isinstance(c, dict) for c in nb["cells"])):
+        raise SubmissionError(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
+    return nb
+
+
+def source_test_cells(source_nb):
+    """The graded test cells of the instructor's source, in order."""
+    cells = []
+    for i, cell in enumerate(source_nb["cells"]):
+        meta = _nbgrader(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            cells.append(TestCell(meta["grade_id"], float(meta.get("points", 0)), i,
+                                  "BEGIN HIDDEN TESTS" in cell_source(cell)))
+    return cells
+
+
+def reference_code(source_nb):
+    """The instructor's code that defines the graded functions: every non-test code cell."""
+    return [cell_source(c) for c in source_nb["cells"]
+            if c.get("cell_type") == "code"
+            and not (_nbgrader(c).get("grade") and not _nbgrader(c).get("solution"))]
+
+
+def _normal(text):
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def student_code(submitted_nb, release_nb):
+    """The student's code cells as Python text, in order, without the release's test cells."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    tests = {_normal(cell_source(c)) for c in release_nb["cells"]
+             if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")}
+    transform = TransformerManager().transform_cell
+    code = []
+    for cell in submitted_nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        meta, text = _nbgrader(cell), cell_source(cell)
+        if _normal(text) in tests or (meta.get("grade") is True and meta.get("solution") is False):
+            continue
+        try:
+            code.append(transform(text))
+        except Exception:
+            code.append(text)   # the sandbox reports the SyntaxError for this cell
+    return code
+
+
+def _regular(path):
+    """A plain file, not a symbolic link (a link could point at the solutions)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def find_notebook(folder, expected_name):
+    """The submitted notebook: ``expected_name``, or the only notebook there if it was renamed.
+
+    Returns (path, note); raises SubmissionError when there is none to grade.
+    """
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        raise SubmissionError(f"no submission folder for this assignment ({folder.name})")
+    expected = folder / expected_name
+    if _regular(expected):
+        return expected, ""
+    if expected.exists() or expected.is_symlink():
+        raise SubmissionError(f"{expected_name} is not a regular file (a link or a folder)")
+    others = sorted(p for p in folder.glob("*.ipynb") if _regular(p))
+    if len(others) == 1:
+        return others[0], (f"the notebook was renamed to {others[0].name}; graded it as "
+                           f"{expected_name}")
+    if not others:
+        raise SubmissionError(f"no notebook: {expected_name} is missing from the submission")
+    raise SubmissionError(f"{expected_name} is missing and {len(others)} other notebooks were "
+                          f"submitted ({', '.join(p.name for p in others)}): cannot tell which to grade")
+
+
+def file_hash(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def folder_hash(folder):
+    """Hash of every notebook's name and bytes in a submission folder (what decides re-grading)."""
+    h = hashlib.sha256()
+    folder = Path(folder)
+    if folder.is_dir():
+        for p in sorted(folder.iterdir()):
+            if p.suffix == ".ipynb" and _regular(p):
+                h.update(p.name.encode() + b"\0" + file_hash(p).encode() + b"\0")
+    return h.hexdigest()

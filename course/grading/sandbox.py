@@ -1,0 +1,187 @@
+"""Run untrusted code in a throw-away bubblewrap sandbox and bring back only bytes.
+
+The sandbox (one per graded task) has:
+
+- no network, no IPC with the host, its own PID namespace (``bwrap --unshare-net --unshare-ipc
+  --unshare-pid --unshare-uts --unshare-cgroup``): when its first process exits, or when the
+  grader kills it, the kernel kills everything it started (``--die-with-parent`` covers the
+  grader dying too);
+- a read-only view of the Python installation and ``/usr`` only, plus one read-only job folder
+  holding the student's own code and the inputs; no course file (solutions, hidden tests,
+  gradebook, other submissions) is mounted;
+- a size-limited tmpfs as the only writable place (``/tmp`` and the home folder);
+- an unprivileged uid without capabilities and ``no_new_privs``, so that the rlimits apply:
+  CPU seconds, address space, number of processes (a fork bomb stops there), file size;
+- a wall-clock limit enforced from outside: the grader kills the whole process group.
+
+What comes back: the bytes written to file descriptor 3 (the result channel, capped) and the head
+of stdout/stderr (capped; a flood past ``log_max`` kills the sandbox). The caller parses the result
+as data only (``np.load(..., allow_pickle=False)``).
+"""
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Where things appear inside the sandbox: an ordinary-looking home folder.
+HOME = "/home/student"
+JOB = HOME + "/work"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox run."""
+    wall_s: float = 30.0              # whole run, killed from outside
+    cpu_s: int = 30                   # RLIMIT_CPU per process
+    memory_bytes: int = 2 << 30       # RLIMIT_AS per process
+    nproc: int = 64                   # RLIMIT_NPROC for the sandbox's uid
+    file_bytes: int = 16 << 20        # RLIMIT_FSIZE
+    scratch_bytes: int = 64 << 20     # size of the tmpfs scratch
+    result_bytes: int = 64 << 20      # cap on the result channel
+    log_keep: int = 16 << 10          # stdout/stderr bytes kept for the report
+    log_max: int = 64 << 20           # stdout/stderr bytes after which the run is killed
+
+
+@dataclass
+class SandboxResult:
+    returncode: int          # of the sandbox (negative: killed by that signal)
+    result: bytes            # what the code wrote on fd 3 (b"" if nothing)
+    log: str                 # head of stdout + stderr
+    killed: str = ""         # "" or why the grader killed it: "timeout", "output", "result"
+    seconds: float = 0.0
+
+
+def bwrap_path():
+    path = shutil.which("bwrap")
+    if path is None:
+        raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap "
+                           "(or `make system-packages`)")
+    return path
+
+
+def _python_roots():
+    """Folders the sandboxed interpreter needs, read-only: the venv and its base installation."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+             Path(sys.executable).resolve().parent.parent}
+    return sorted(str(r) for r in roots if not str(r).startswith("/usr"))
+
+
+def _dirs_for(path, seen):
+    """``--dir`` arguments (mode 0755) for every missing parent of ``path`` inside the sandbox."""
+    args = []
+    parts = Path(path).parts
+    for i in range(2, len(parts)):
+        parent = str(Path(*parts[:i]))
+        if parent not in seen:
+            seen.add(parent)
+            args += ["--perms", "0755", "--dir", parent]
+    return args
+
+
+def bwrap_argv(job_dir, argv, limits, uid):
+    """The full command line: prlimit, then bwrap, then setpriv dropping to ``uid``."""
+    cmd = ["prlimit", f"--cpu={limits.cpu_s}", f"--as={limits.memory_bytes}",
+           f"--nproc={limits.nproc}", f"--fsize={limits.file_bytes}", "--core=0", "--",
+           bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+           "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+           "--hostname", "jupyter",
+           "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink("/" + name):
+            cmd += ["--symlink", os.readlink("/" + name), "/" + name]
+    seen = {"/usr"}
+    for root in _python_roots():
+        cmd += _dirs_for(root, seen) + ["--ro-bind", root, root]
+        seen.add(root)
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "01777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
+            "--perms", "0755", "--dir", "/home",
+            "--perms", "01777", "--size", str(limits.scratch_bytes), "--tmpfs", HOME,
+            "--ro-bind", str(job_dir), JOB,
+            "--chdir", JOB,
+            "--clearenv",
+            "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+            "--setenv", "HOME", HOME, "--setenv", "USER", "student", "--setenv", "LANG", "C.UTF-8",
+            "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
+            "--setenv", "MKL_NUM_THREADS", "1", "--setenv", "MPLBACKEND", "Agg",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return cmd + list(argv)
+
+
+def sandbox_uid():
+    """An unprivileged uid for this worker (root is exempt from RLIMIT_NPROC, so never root)."""
+    return 61000 + os.getpid() % 4000
+
+
+def run(job_dir, argv, limits=Limits(), uid=None):
+    """Run ``argv`` inside a fresh sandbox that sees ``job_dir`` read-only; return a SandboxResult.
+
+    ``{RESULT_FD}`` in ``argv`` is replaced by the number of the result channel's descriptor.
+
+    Never raises because of what the code inside does; the sandbox and everything it started
+    are gone when this returns.
+    """
+    os.chmod(job_dir, 0o755)
+    uid = sandbox_uid() if uid is None else uid
+    read_end, write_end = os.pipe()
+    start = time.monotonic()
+    argv = [a.replace("{RESULT_FD}", str(write_end)) for a in argv]
+    proc = subprocess.Popen(bwrap_argv(job_dir, argv, limits, uid), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            pass_fds=(write_end,), start_new_session=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    os.close(write_end)
+    result, log = bytearray(), bytearray()
+    log_seen, killed = 0, ""
+    sel = selectors.DefaultSelector()
+    sel.register(read_end, selectors.EVENT_READ, "result")
+    sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "log")
+    open_streams = 2
+    try:
+        while open_streams:
+            left = limits.wall_s - (time.monotonic() - start)
+            if left <= 0:
+                killed = "timeout"
+                break
+            for key, _ in sel.select(timeout=min(left, 1.0)):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    open_streams -= 1
+                elif key.data == "result":
+                    result += chunk
+                    if len(result) > limits.result_bytes:
+                        killed = "result"
+                else:
+                    log_seen += len(chunk)
+                    if len(log) < limits.log_keep:
+                        log += chunk[:limits.log_keep - len(log)]
+                    if log_seen > limits.log_max:
+                        killed = "output"
+            if killed:
+                break
+        if not killed:
+            left = max(0.1, limits.wall_s - (time.monotonic() - start))
+            try:
+                proc.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                killed = "timeout"
+    finally:
+        if killed or proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait()
+        sel.close()
+        os.close(read_end)
+        proc.stdout.close()
+    return SandboxResult(returncode=proc.returncode, result=bytes(result),
+                         log=log.decode("utf-8", "replace"), killed=killed,
+                         seconds=time.monotonic() - start)

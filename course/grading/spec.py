@@ -1,0 +1,86 @@
+"""What a grading spec is, and how one task's sandbox output is judged against the reference.
+
+A spec (``course/grading/specs/<assignment>.py``) lists :class:`Task` objects, one per graded
+function. Each case of a task belongs to one test cell of the instructor's source; a test cell
+scores its points when all of its cases pass, as nbgrader scores a test cell that runs without
+error. Expected values come from the instructor's own solution, run here, in the trusted
+process; the student's values come back from the sandbox as plain arrays.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+
+@dataclass
+class Case:
+    """One call of the graded function."""
+    test: str                         # grade_id of the source test cell this case belongs to
+    args: list                        # arrays (np.ndarray) or JSON scalars
+    label: str = ""                   # what the case checks (shown only for public test cells)
+    stand_in: Optional[str] = None    # key in Task.stand_ins: a function replaced for this call
+    expect_calls: Optional[int] = None  # how often the stand-in must be called
+    scalar: bool = False              # the (first) output must be a single number
+    mistakes: Callable = None         # mistakes(args) -> [(hint, wrong_output), ...]
+
+
+@dataclass
+class Task:
+    """One graded function of an assignment."""
+    name: str                         # "Task 1.1"
+    function: str                     # the student's function name
+    cases: Callable                   # cases(rng) -> list of Case
+    select: Optional[list] = None     # indices to keep from a returned tuple (None: the value)
+    # key -> (name of the student's function it replaces, source defining ``stand_in``, which
+    # appends to ``_calls`` on every call); the stand-in runs in the sandbox and, for the
+    # reference, here.
+    stand_ins: dict = field(default_factory=dict)
+    atol: float = 1e-6
+    rtol: float = 1e-6
+
+
+def _shape(a):
+    return tuple(np.shape(a))
+
+
+def judge_case(task, case, expected, outs, args_after, record, hidden):
+    """'' if the case passes, else why not (never showing a hidden case's inputs or values)."""
+    fn = task.function
+    if record.get("error"):
+        error = record["error"]
+        if "rnnlib" in error:
+            return (f"{fn} uses rnnlib, which is not available when grading: implement it with "
+                    "NumPy")
+        if error.startswith("NotImplementedError"):
+            return f"{fn} is not implemented yet"
+        return f"{fn} raised {error if not hidden else error.split(':')[0]}"
+    if case.stand_in is not None and case.expect_calls is not None \
+            and record.get("calls") != case.expect_calls:
+        replaced = task.stand_ins[case.stand_in][0]
+        return (f"{fn} called {replaced} {record.get('calls')} times for "
+                f"{case.expect_calls} time steps: call it once per step")
+    if len(outs) != len(expected):
+        return f"{fn} returned {len(outs)} values, expected {len(expected)}"
+    for j, (out, exp) in enumerate(zip(outs, expected)):
+        if case.scalar and j == 0 and out.ndim != 0:
+            return f"{fn}: expected a single number, got an array of shape {out.shape}"
+        if out.shape != _shape(exp):
+            if hidden:
+                return f"{fn}: wrong shape {out.shape}"
+            return f"{fn}: expected shape {_shape(exp)}, got {out.shape}"
+        if not np.all(np.isfinite(out)) and np.all(np.isfinite(exp)):
+            return f"{fn}: the result has inf or nan (is it numerically stable?)"
+        if not np.allclose(out, exp, atol=task.atol, rtol=task.rtol):
+            hint = ""
+            for text, wrong in (case.mistakes(*case.args) if case.mistakes else []):
+                if _shape(wrong) == out.shape and np.allclose(out, wrong, atol=task.atol,
+                                                              rtol=task.rtol):
+                    hint = " " + text
+                    break
+            error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
+            return f"{fn}: wrong values (largest error {error:.3g}).{hint}"
+    for j, (before, after) in enumerate(zip(case.args, args_after)):
+        if isinstance(before, np.ndarray) and (after is None or after.shape != before.shape
+                                               or not np.array_equal(after, before)):
+            return f"{fn} modified its input argument {j + 1}: compute into new arrays"
+    return ""

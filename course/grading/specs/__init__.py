@@ -1,0 +1,1 @@
+"""Grading specs, one module per assignment (``course.grading.specs.assignment1``, ...)."""
