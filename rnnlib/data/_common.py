@@ -55,7 +55,7 @@ def check_choice(name, value, choices):
 
 
 def disjoint_draws(rng, draw, n_train, n_validation, what, tries=100):
-    """Draw ``(n_train, L)`` and ``(n_validation, L)`` rows with no validation row in the training rows.
+    """Draw ``(n_train, L)`` and ``(n_validation, L)`` rows, none of the latter among the former.
 
     ``draw(rng, n)`` returns ``n`` rows as an ``(n, L)`` array. Validation rows that equal a
     training row are drawn again; if that keeps failing the space of rows is too small for the

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import check_choice, check_fraction, check_int, disjoint_draws, make_rng
+from ._common import check_choice, check_int, disjoint_draws, make_rng
 from .vocab import PAD, Vocabulary
 
 ANIMATE = (("man", "men"), ("woman", "women"), ("child", "children"), ("dog", "dogs"),
@@ -94,8 +94,9 @@ def subject_verb_agreement(n_train=2000, n_validation=500, min_distractors=0, ma
     high = check_int("max_distractors", max_distractors, minimum=0)
     if high < low:
         raise ValueError(f"max_distractors: expected >= min_distractors = {low}, got {high}")
-    if attractor_rate not in (0, 1):
-        attractor_rate = check_fraction("attractor_rate", attractor_rate)
+    if isinstance(attractor_rate, bool) or not isinstance(attractor_rate, (int, float)) \
+            or not 0 <= attractor_rate <= 1:
+        raise ValueError(f"attractor_rate: expected a number in [0, 1], got {attractor_rate!r}")
     check_choice("padding", padding, ("right", "left"))
     rng = make_rng(seed)
     vocab = agreement_vocabulary()

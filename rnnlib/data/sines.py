@@ -15,7 +15,7 @@ class SineExamples(NamedTuple):
 
 def noisy_sines(n_train=256, n_validation=64, length=100, noise=0.1, min_period=10.0,
                 max_period=50.0, seed=0, batch_first=False):
-    """Sine waves of random period, amplitude and phase plus Gaussian noise, for next-step forecasting.
+    """Sine waves of random period, amplitude and phase plus noise, for next-step forecasting.
 
     .. math::
         s_t = a \\sin(2 \\pi t / p + \\varphi) + \\sigma \\varepsilon_t, \\quad

@@ -28,7 +28,7 @@ class CharCorpus(NamedTuple):
 
 
 def _documents(names, kind):
-    """One str per documented module, class, function and method (``"docstrings"``) or per module (``"source"``)."""
+    """One str per docstring of a module, class, function or method, or per module's source."""
     documents = []
     for name in names:
         module = importlib.import_module(name)

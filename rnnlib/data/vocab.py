@@ -31,7 +31,7 @@ class Vocabulary:
 
     @classmethod
     def build(cls, tokens, sep="", specials=()):
-        """A vocabulary of ``specials`` (in the order given) then the distinct ``tokens``, sorted."""
+        """A vocabulary: ``specials`` in the order given, then the distinct ``tokens`` sorted."""
         specials = tuple(specials)
         ordinary = sorted(set(tokens) - set(specials))
         return cls(specials + tuple(ordinary), sep)
@@ -44,7 +44,7 @@ class Vocabulary:
         return list(text) if self.sep == "" else text.split(self.sep)
 
     def encode(self, text):
-        """``text`` (a str, or a list of tokens) -> (L,) int64 ids; unknown tokens raise ValueError."""
+        """``text`` (a str or a list of tokens) -> (L,) int64 ids; unknown tokens raise."""
         tokens = self.split(text) if isinstance(text, str) else list(text)
         index = self.token_to_id
         unknown = sorted({t for t in tokens if t not in index})

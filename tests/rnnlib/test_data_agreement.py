@@ -96,8 +96,9 @@ def test_seeds_batch_first_and_disjointness():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(min_distractors=3, max_distractors=2), "max_distractors: expected >= min_distractors = 3, got 2"),
-    (dict(attractor_rate=1.5), r"attractor_rate: expected a number in \(0.0, 1.0\), got 1.5"),
+    (dict(min_distractors=3, max_distractors=2),
+     "max_distractors: expected >= min_distractors = 3, got 2"),
+    (dict(attractor_rate=1.5), r"attractor_rate: expected a number in \[0, 1\], got 1.5"),
     (dict(padding="middle"), "padding: expected one of 'right', 'left', got 'middle'"),
     (dict(n_train=0), "n_train: expected an int >= 1, got 0"),
 ])
