@@ -59,21 +59,21 @@ def _loss(out, y):
 def _train(seed, **kw):
     seed_everything(seed)
     model = TinyLM()
-    x, y = _stream()
+    x, y = _stream(T=kw.pop("T", 240))
     opt = torch.optim.Adam(model.parameters(), lr=0.03)
     return model, train_tbptt(model, x, y, _loss, opt, k=kw.pop("k", 12), progress=False, **kw)
 
 
 def test_loss_decreases():
-    _, hist = _train(0, epochs=2)
-    assert isinstance(hist, History) and len(hist.losses) == 2 * 20 == len(hist.grad_norms)
+    _, hist = _train(0, T=120, epochs=2)
+    assert isinstance(hist, History) and len(hist.losses) == 2 * 10 == len(hist.grad_norms)
     assert np.mean(hist.losses[-5:]) < 0.2 * np.mean(hist.losses[:5])
     h, c = hist.state
     assert h.shape == (2, H) and h.grad_fn is None and c.grad_fn is None
 
 
 def test_same_seed_same_history():
-    a, b, c = _train(1)[1], _train(1)[1], _train(2)[1]
+    a, b, c = (_train(seed, T=48)[1] for seed in (1, 1, 2))
     assert a.losses == b.losses and a.grad_norms == b.grad_norms
     assert a.losses != c.losses
 
@@ -81,20 +81,20 @@ def test_same_seed_same_history():
 def test_detach_cuts_the_graph_at_chunk_boundaries():
     """Each chunk's backward runs through its own k steps only; states arrive detached."""
     k = 12
-    model, hist = _train(0, k=k, epochs=2)
+    model, hist = _train(0, k=k, epochs=2, T=60)
     states = [s for s, _, _ in model.seen]
     counts = [n for _, _, n in model.seen] + [model.backward_steps]
-    assert len(states) == 40
-    # the state is carried within an epoch (20 chunks) and restarts from None at each epoch
-    assert [i for i, s in enumerate(states) if s is None] == [0, 20]
+    assert len(states) == 10
+    # the state is carried within an epoch (5 chunks) and restarts from None at each epoch
+    assert [i for i, s in enumerate(states) if s is None] == [0, 5]
     assert all(g is None for _, g, _ in model.seen)      # ...but arrives detached
     assert np.diff(counts).tolist() == [k] * len(hist.losses)
 
 
 def test_last_chunk_may_be_shorter():
-    model, hist = _train(0, k=50)                        # 240 = 4 * 50 + 40
+    model, hist = _train(0, k=25, T=60)                  # 60 = 2 * 25 + 10
     counts = [n for _, _, n in model.seen] + [model.backward_steps]
-    assert np.diff(counts).tolist() == [50, 50, 50, 50, 40]
+    assert np.diff(counts).tolist() == [25, 25, 10]
 
 
 def test_clipping_bounds_the_update():
