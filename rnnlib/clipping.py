@@ -4,7 +4,8 @@ Clipping by global norm rescales *all* gradients together, so their direction is
 
 .. math::
     \\lVert g \\rVert = \\sqrt{\\textstyle\\sum_k \\lVert g_k \\rVert_F^2}, \\qquad
-    g \\leftarrow g \\cdot \\frac{\\theta}{\\lVert g \\rVert} \\quad \\text{if } \\lVert g \\rVert > \\theta
+    g \\leftarrow g \\cdot \\frac{\\theta}{\\lVert g \\rVert}
+    \\quad \\text{if } \\lVert g \\rVert > \\theta
 
 Clipping by value clamps each entry to :math:`[-c, c]`, which changes the direction.
 
@@ -24,7 +25,8 @@ def _items(grads):
         return list(grads.items())
     if isinstance(grads, (list, tuple)):
         return list(enumerate(grads))
-    raise ValueError(f"grads: expected a dict or a list/tuple of arrays, got {type(grads).__name__}")
+    raise ValueError(f"grads: expected a dict or a list/tuple of arrays, "
+                     f"got {type(grads).__name__}")
 
 
 def _rebuild(grads, values):

@@ -58,7 +58,7 @@ def orthogonal(shape, gain=1.0, rng=None, blocks=1, dtype=np.float64):
 
 
 def identity(n, scale=1.0, dtype=np.float64):
-    """:math:`U = \\mathrm{scale} \\cdot I_n`: the IRNN initialization of Le, Jaitly and Hinton (2015).
+    """:math:`U = \\mathrm{scale} \\cdot I_n`: the IRNN initialization (Le et al., 2015).
 
     With ReLU and zero biases, :math:`h_t = \\mathrm{relu}(U h_{t-1} + W x_t)` starts by copying the
     state forward, so gradients pass many steps unchanged. The paper pairs it with

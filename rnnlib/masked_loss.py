@@ -5,7 +5,8 @@ marks the real tokens. With :math:`p_t = \\mathrm{softmax}(z_t)`:
 
 .. math::
     L = \\frac{1}{N} \\sum_{t,b} m_{t,b} \\left(-\\log p_{t,b,y_{t,b}}\\right), \\qquad
-    \\frac{\\partial L}{\\partial z_{t,b}} = \\frac{m_{t,b}}{N} (p_{t,b} - \\mathrm{onehot}(y_{t,b}))
+    \\frac{\\partial L}{\\partial z_{t,b}} =
+        \\frac{m_{t,b}}{N} (p_{t,b} - \\mathrm{onehot}(y_{t,b}))
 
 where the normaliser N is, by ``normalize``:
 

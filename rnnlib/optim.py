@@ -20,13 +20,15 @@ from ._checks import check_array
 class _Optimizer:
     def __init__(self, params, lr):
         if not isinstance(params, dict):
-            raise ValueError(f"params: expected a dict {{name: array}}, got {type(params).__name__}")
+            raise ValueError(f"params: expected a dict {{name: array}}, "
+                             f"got {type(params).__name__}")
         if not lr > 0:
             raise ValueError(f"lr: expected a positive learning rate, got {lr}")
         for name, p in params.items():
             p = check_array(name, p)
             if not p.flags.writeable:
-                raise ValueError(f"{name}: the parameter array must be writeable (updated in place)")
+                raise ValueError(f"{name}: the parameter array must be writeable "
+                                 f"(it is updated in place)")
         self.params = params
         self.lr = lr
         self.state = {}
@@ -52,7 +54,8 @@ class SGD(_Optimizer):
     .. math::
         g &\\leftarrow g + \\lambda p \\\\
         b &\\leftarrow \\mu b + (1 - \\tau) g \\quad (b = g \\text{ at the first step}) \\\\
-        p &\\leftarrow p - \\eta\\, b \\quad (\\text{Nesterov: } p \\leftarrow p - \\eta (g + \\mu b))
+        p &\\leftarrow p - \\eta\\, b
+            \\quad (\\text{Nesterov: } p \\leftarrow p - \\eta (g + \\mu b))
 
     Args:
         params: dict {name: array}, updated in place.

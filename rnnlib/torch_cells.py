@@ -64,8 +64,8 @@ class _CellBase(nn.Module):
     def _batch(self, x, states):
         """Check shapes; add a batch axis to unbatched input. Returns x, states, was_unbatched."""
         if x.dim() not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"x: expected shape (B, D={self.input_size}) or (D={self.input_size},), "
-                             f"got {tuple(x.shape)}")
+            D = self.input_size
+            raise ValueError(f"x: expected shape (B, D={D}) or (D={D},), got {tuple(x.shape)}")
         unbatched = x.dim() == 1
         if unbatched:
             x = x.unsqueeze(0)                   # (1, D)

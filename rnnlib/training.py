@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text on stdout; tqdm.auto may warn on stderr in notebooks
 
 
 def seed_everything(seed):
@@ -65,8 +65,8 @@ def train_tbptt(model, x, y, loss_fn, optimizer, k, epochs=1, max_norm=None, sta
     .. math::
         (\\hat y, h) = \\mathrm{model}(x_{s:s+k},\\ \\mathrm{detach}(h)), \\quad
         L = \\mathrm{loss\\_fn}(\\hat y, y_{s:s+k}), \\quad
-        g = \\nabla_\\theta L, \\quad g \\leftarrow g \\min(1, \\theta_{\\max} / \\lVert g \\rVert), \\quad
-        \\text{optimizer step}
+        g = \\nabla_\\theta L, \\quad
+        g \\leftarrow g \\min(1, \\theta_{\\max} / \\lVert g \\rVert), \\quad \\text{optimizer step}
 
     Args:
         model: ``model(x_chunk, state) -> (output, state)``, time-major; state None means zeros.

@@ -35,8 +35,8 @@ def test_gradient_check(normalize):
 def test_tokens_matches_torch_ignore_index():
     z, y, mask = _setup()
     zt = torch.tensor(z, requires_grad=True)
-    ref = torch.nn.functional.cross_entropy(zt.reshape(-1, z.shape[-1]), torch.tensor(y).reshape(-1),
-                                            ignore_index=-100)
+    ref = torch.nn.functional.cross_entropy(zt.reshape(-1, z.shape[-1]),
+                                            torch.tensor(y).reshape(-1), ignore_index=-100)
     ref.backward()
     loss, dz = masked_softmax_cross_entropy(z, y, mask)
     assert loss == pytest.approx(ref.item(), rel=1e-13)

@@ -79,10 +79,12 @@ def test_unbatched_input(kind):
 
 
 SEQ = {
-    "rnn": (lambda d, h: Recurrent(RNNCell(d, h)), lambda d, h, bf: torch.nn.RNN(d, h, batch_first=bf)),
+    "rnn": (lambda d, h: Recurrent(RNNCell(d, h)),
+            lambda d, h, bf: torch.nn.RNN(d, h, batch_first=bf)),
     "lstm": (lambda d, h: Recurrent(LSTMCell(d, h)),
              lambda d, h, bf: torch.nn.LSTM(d, h, batch_first=bf)),
-    "gru": (lambda d, h: Recurrent(GRUCell(d, h)), lambda d, h, bf: torch.nn.GRU(d, h, batch_first=bf)),
+    "gru": (lambda d, h: Recurrent(GRUCell(d, h)),
+            lambda d, h, bf: torch.nn.GRU(d, h, batch_first=bf)),
 }
 
 

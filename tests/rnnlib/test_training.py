@@ -143,7 +143,8 @@ def test_bad_input():
     model = TinyLM()
     x, y = _stream(T=10)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match=r"y: expected leading shape \(T=10, B=2\) like x, got \(9, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"y: expected leading shape \(T=10, B=2\) like x, got \(9, 2\)"):
         train_tbptt(model, x, y[:9], _loss, opt, k=5)
     with pytest.raises(ValueError, match="k: expected a positive integer"):
         train_tbptt(model, x, y, _loss, opt, k=0)
