@@ -13,7 +13,8 @@ The states of the window are recomputed with the current parameters from :math:`
 the last one, :math:`h_t`, is carried into the next chunk (the network is *stateful*: it sees
 the stream as one sequence, although no gradient crosses more than k2 steps).
 k1 = k2 is the canonical TBPTT: the stream is cut into chunks of k1 steps, each a separate
-graph; k1 = k2 = T is full BPTT. A last chunk shorter than k1 is updated on too.
+graph; k1 = k2 = T is full BPTT. A last chunk shorter than k1 is updated on too; its graph
+also starts k2 - k1 steps before its first loss step (so with k1 = k2 it is a chunk of its own).
 
 Parameters are a dict ``{"W", "U", "b_h", "V", "b_y"}`` (biases may be None or absent);
 gradients come back under the same names.
@@ -108,7 +109,7 @@ def _chunks(x, y, params, k1, k2, h0, nonlinearity, loss_fn):
     for stop in update_steps(T, k1):
         W, U, V = params["W"], params["U"], params["V"]
         b_h, b_y = params.get("b_h"), params.get("b_y")
-        s0 = max(0, stop - k2)                   # the graph starts at h_{s0}, a constant
+        s0 = max(0, start - (k2 - k1))           # the graph starts at h_{s0}, a constant
         h, cache = rnn_forward(x[s0:stop], states[s0], W, U, b_h, nonlinearity)  # (stop-s0, B, H)
         states[s0 + 1:stop + 1] = h
         z, out_cache = output_forward(h[start - s0:], V, b_y)   # only the last k1 steps: (n, B, K)

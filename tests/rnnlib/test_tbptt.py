@@ -57,7 +57,7 @@ def _torch_tbptt(x, y, params, h0, k1, k2, lr):
     states = [torch.tensor(h0)]                          # states[s] = h_s, detached
     out, start = [], 0
     for stop in update_steps(len(x), k1):
-        s0 = max(0, stop - k2)
+        s0 = max(0, start - (k2 - k1))
         h = states[s0].detach()                          # the cut: h_{s0} is a constant
         loss = 0
         for s in range(s0, stop):
@@ -117,7 +117,7 @@ def test_gradient_check_of_a_truncated_chunk(k1, k2):
     chunks = list(tbptt_chunks(x, y, params, k1, k2, h0=h0))
     states, _ = rnn_forward(x, h0, params["W"], params["U"], params["b_h"])
     chunk = chunks[2]                                    # steps 4..5, graph from step stop-k2
-    s0 = chunk.stop - k2
+    s0 = chunk.start - (k2 - k1)
     h_start = states[s0 - 1] if s0 > 0 else h0           # a constant
 
     def truncated_loss():
@@ -179,3 +179,41 @@ def test_bad_input():
         tbptt_chunks(x, y, params, 3, h0=np.zeros((2, 5)))
     with pytest.raises(ValueError, match=r"missing \['V'\]"):
         tbptt_chunks(x, y, {"W": params["W"], "U": params["U"]}, 3)
+
+
+def test_canonical_case_equals_the_torch_training_loop():
+    """k1 = k2: tbptt_train and rnnlib.training.train_tbptt (detach) take the same SGD steps."""
+    from torch import nn
+
+    from rnnlib.torch_cells import Recurrent, RNNCell
+    from rnnlib.training import train_tbptt
+
+    x, y, params, _ = _problem(T=11)
+    B, K = y.shape[1], params["V"].shape[0]
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = Recurrent(RNNCell(3, 4).double())
+            self.head = nn.Linear(4, K).double()
+
+        def forward(self, xs, h):
+            out, h = self.rnn(xs, h)
+            return self.head(out), h
+
+    model = Model()
+    with torch.no_grad():
+        for name, value in (("rnn.cell.weight_ih", "W"), ("rnn.cell.weight_hh", "U"),
+                            ("rnn.cell.bias_ih", "b_h"), ("head.weight", "V"), ("head.bias", "b_y")):
+            model.get_parameter(name).copy_(torch.tensor(params[value]))
+        model.rnn.cell.bias_hh.zero_()
+    model.rnn.cell.bias_hh.requires_grad_(False)   # one bias, as b_h (torch's two would both move)
+    loss_fn = lambda z, t: nn.functional.cross_entropy(z.reshape(-1, K), t.reshape(-1),  # noqa: E731
+                                                       reduction="sum") / B
+    ref = train_tbptt(model, torch.tensor(x), torch.tensor(y), loss_fn,
+                      torch.optim.SGD(model.parameters(), lr=0.1), k=4, progress=False)
+    hist = tbptt_train(x, y, params, SGD(params, lr=0.1), k1=4)
+    np.testing.assert_allclose(hist.losses, ref.losses, rtol=1e-12)
+    np.testing.assert_allclose(hist.grad_norms, ref.grad_norms, rtol=1e-12)
+    np.testing.assert_allclose(hist.h_last, ref.state.numpy(), rtol=1e-10)
+    assert relative_error(params["U"], model.rnn.cell.weight_hh.detach().numpy()) < 1e-10
