@@ -122,12 +122,15 @@ def _killed_reason(task, run, limits):
         return f"{fn}: stopped: printed more than {limits.log_max >> 20} MiB"
     if run.killed == "result":
         return f"{fn}: stopped: returned more than {limits.result_bytes >> 20} MiB of results"
-    if run.returncode == -signal.SIGXCPU:
+    # bwrap's init reports a child killed by signal S as exit code 128 + S
+    sig = -run.returncode if run.returncode < 0 else run.returncode - 128
+    if sig == signal.SIGXCPU:
         return f"{fn}: stopped after {limits.cpu_s} s of CPU time"
-    if run.returncode == -signal.SIGXFSZ:
+    if sig == signal.SIGXFSZ:
         return f"{fn}: stopped: wrote a file larger than {limits.file_bytes >> 20} MiB"
-    if run.returncode < 0:
-        return f"{fn}: the Python process crashed (signal {-run.returncode}) before returning results"
+    if sig > 0:
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        return f"{fn}: the Python process crashed (signal {sig}, {name}) before returning results"
     return (f"{fn}: the Python process exited (code {run.returncode}) before returning results "
             "(sys.exit or os._exit at the top level of a cell, or in the function?)")
 
@@ -161,6 +164,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         if reasons[case.test]:
             continue   # a test cell fails on its first failing case
         record = record if isinstance(record, dict) else {"error": "malformed record"}
+        if str(record.get("error", "")).startswith("NameError") and cell_errors:
+            cell, error = cell_errors[0]
+            record["error"] += f" (your cell {cell} raised {error})"
         outs = [data.get(f"c{c}_out{j}") for j in range(int(record.get("n_out") or 0))]
         if any(o is None for o in outs):
             outs = []

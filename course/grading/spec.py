@@ -51,6 +51,8 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
         if "rnnlib" in error:
             return (f"{fn} uses rnnlib, which is not available when grading: implement it with "
                     "NumPy")
+        if "MemoryError" in error.split(":")[0]:
+            return f"{fn} ran out of memory (MemoryError)"
         if error.startswith("NotImplementedError"):
             return f"{fn} is not implemented yet"
         return f"{fn} raised {error if not hidden else error.split(':')[0]}"
