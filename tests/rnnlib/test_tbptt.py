@@ -203,13 +203,16 @@ def test_canonical_case_equals_the_torch_training_loop():
 
     model = Model()
     with torch.no_grad():
-        for name, value in (("rnn.cell.weight_ih", "W"), ("rnn.cell.weight_hh", "U"),
-                            ("rnn.cell.bias_ih", "b_h"), ("head.weight", "V"), ("head.bias", "b_y")):
+        names = {"rnn.cell.weight_ih": "W", "rnn.cell.weight_hh": "U", "rnn.cell.bias_ih": "b_h",
+                 "head.weight": "V", "head.bias": "b_y"}
+        for name, value in names.items():
             model.get_parameter(name).copy_(torch.tensor(params[value]))
         model.rnn.cell.bias_hh.zero_()
     model.rnn.cell.bias_hh.requires_grad_(False)   # one bias, as b_h (torch's two would both move)
-    loss_fn = lambda z, t: nn.functional.cross_entropy(z.reshape(-1, K), t.reshape(-1),  # noqa: E731
-                                                       reduction="sum") / B
+
+    def loss_fn(z, t):                             # summed over time, mean over the batch
+        return nn.functional.cross_entropy(z.reshape(-1, K), t.reshape(-1), reduction="sum") / B
+
     ref = train_tbptt(model, torch.tensor(x), torch.tensor(y), loss_fn,
                       torch.optim.SGD(model.parameters(), lr=0.1), k=4, progress=False)
     hist = tbptt_train(x, y, params, SGD(params, lr=0.1), k1=4)
