@@ -182,13 +182,22 @@ class Recurrent(nn.Module):
     state_T is h_T (B, H), or (h_T, c_T) for an LSTM. Unlike ``torch.nn.LSTM``, the state has no
     leading (num_layers * num_directions) axis: it is the cell's own state. The parameters
     are the cell's, under ``cell.`` (``cell.weight_ih`` where ``torch.nn.LSTM`` says
-    ``weight_ih_l0``).
+    ``weight_ih_l0``); :meth:`load_torch_layer` copies them from a ``torch.nn`` layer.
     """
 
     def __init__(self, cell, batch_first=False):
         super().__init__()
         self.cell = cell
         self.batch_first = batch_first
+
+    def load_torch_layer(self, module, layer=0, reverse=False):
+        """Load layer ``layer`` (its reverse direction if ``reverse``) of a ``torch.nn.RNN``,
+        ``LSTM`` or ``GRU`` into the cell: ``weight_ih_l1_reverse`` becomes ``weight_ih``."""
+        suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+        self.cell.load_state_dict({name[:-len(suffix)]: value
+                                   for name, value in module.state_dict().items()
+                                   if name.endswith(suffix)})
+        return self
 
     def forward(self, x, state=None):
         if x.dim() != 3:

@@ -97,7 +97,7 @@ def test_recurrent_equals_torch_nn_layer(kind, batch_first, with_state):
     layer = SEQ[kind][1](D, H, batch_first).double()
     ours = SEQ[kind][0](D, H).double()
     ours.batch_first = batch_first
-    ours.cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()})  # drop "_l0"
+    ours.load_torch_layer(layer)
 
     gen = torch.Generator().manual_seed(2)
     shape = (B, T, D) if batch_first else (T, B, D)
@@ -160,3 +160,16 @@ def test_bad_shapes_name_expected_and_actual():
         Recurrent(GRUCell(3, 4))(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="nonlinearity"):
         RNNCell(3, 4, nonlinearity="sigmoid")
+
+
+def test_load_torch_layer_picks_layer_and_direction():
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    out, _ = lstm(x)                                     # (T, B, 2H): layer 1, both directions
+    layer0 = torch.cat([Recurrent(LSTMCell(3, 4)).double().load_torch_layer(lstm, 0)(x)[0],
+                        Recurrent(LSTMCell(3, 4)).double().load_torch_layer(lstm, 0, True)(
+                            x.flip(0))[0].flip(0)], dim=-1)             # (T, B, 2H)
+    fwd = Recurrent(LSTMCell(8, 4)).double().load_torch_layer(lstm, 1)(layer0)[0]
+    bwd = Recurrent(LSTMCell(8, 4)).double().load_torch_layer(lstm, 1, True)(layer0.flip(0))[0]
+    assert _close(torch.cat([fwd, bwd.flip(0)], dim=-1), out)
