@@ -129,9 +129,11 @@ def gru_backward(dh, cache):
     """Backpropagation through time for :func:`gru_forward`.
 
     ``dh[t]`` is the direct gradient on :math:`h_t` (add the gradient on ``h_n`` to
-    ``dh[-1]``); the loop adds what flows back from step t+1 through z, the candidate and the
-    matrix product. What does not depend on the recurrence (the gate derivatives) is computed
-    for all steps before the loop; the weight gradients are one matrix product each after it.
+    ``dh[-1]``); the loop adds what flows back from step t+1 (through z, the candidate n and
+    the matrix product) and writes every step's pre-activation gradients into preallocated
+    (T, B, 3H) blocks, so that the weight gradients are one matrix product each after it.
+    In torch's convention the input side (``W x + b_ih``) and the hidden side
+    (``U h + b_hh``) of the candidate get different gradients: the reset gate sits between.
 
     Args:
         dh: (T, B, H) upstream gradients on every state.
@@ -144,62 +146,67 @@ def gru_backward(dh, cache):
     x, h, W, U, gates, hn, (has_b_ih, has_b_hh), convention = cache
     T, B, H = h.shape[0] - 1, h.shape[1], h.shape[2]
     dh = check_array("dh", dh, shape=(("T", T), ("B", B), ("H", H)))
-    r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
-    h_prev = h[:-1]
+    dtype = gates.dtype
     torch_style = convention == "torch"
-    # k: what multiplies dL/dh_t to give dL/da for each gate, all steps at once   (T, B, 3, H)
-    k = np.empty((T, B, 3, H), dtype=gates.dtype)
-    k_r, k_z, k_n = k[:, :, 0], k[:, :, 1], k[:, :, 2]
-    np.multiply(n, n, out=k_n)
-    np.subtract(1, k_n, out=k_n)               # tanh'(a_n) = 1 - n^2
-    np.subtract(h_prev, n, out=k_z)            # h_{t-1} - n
-    if torch_style:
-        k_n *= 1 - z                           # dL/da_n = dh * (1 - z) * tanh'(a_n)
-        k_z *= z * (1 - z)                     # dL/da_z = dh * (h_{t-1} - n) * sigma'(a_z)
-        np.multiply(k_n, hn, out=k_r)          # dL/da_r = dL/da_n * (U_n h + b_hn) * sigma'
-        k_r *= r * (1 - r)
-        k_an = k_n.copy()                      # keep dL/da_n / dh for the input side
-        k_n *= r                               # dL/d(U_n h + b_hn) = dL/da_n * r
-        carry = z                              # dh_{t-1} directly: dh * z
-        dUh = np.empty((T, B, 3 * H), dtype=gates.dtype)  # dL/d(U h_{t-1} + b_hh)  (T, B, 3H)
-        dUh4 = dUh.reshape(T, B, 3, H)
-    else:
-        k_n *= z                               # dL/da_n = dh * z * tanh'(a_n)
-        k_z *= -z * (1 - z)                    # dL/da_z = dh * (n - h_{t-1}) * sigma'(a_z)
-        k_r[...] = h_prev * r * (1 - r)        # dL/da_r = dL/d(r h) * h_{t-1} * sigma'(a_r)
-        carry = 1 - z                          # dh_{t-1} directly: dh * (1 - z)
-        da = np.empty((T, B, 3 * H), dtype=gates.dtype)
-        U_rz, U_n = U[:2 * H], U[2 * H:]
-    dH = np.empty((T, B, H), dtype=gates.dtype)  # total dL/dh_t, all t           (T, B, H)
-    dh_next = np.zeros((B, H), dtype=gates.dtype)
+    da = np.empty_like(gates)                  # dL/d(W x_t + b_ih), all t        (T, B, 3H)
+    dUh = np.empty_like(gates) if torch_style else da  # dL/d(U h_{t-1} + b_hh)   (T, B, 3H)
+    U_rz, U_n = U[:2 * H], U[2 * H:]
+    dh_next = np.zeros((B, H), dtype=dtype)    # dL/dh_t carried from step t+1
+    dh_t, tmp = np.empty((B, H), dtype=dtype), np.empty((B, H), dtype=dtype)
     for t in reversed(range(T)):
-        dh_t = np.add(dh[t], dh_next, out=dH[t])  # dL/dh_t = direct + from step t+1
+        h_prev = h[t]
+        r, z, n = gates[t, :, :H], gates[t, :, H:2 * H], gates[t, :, 2 * H:]
+        da_r, da_z, da_n = da[t, :, :H], da[t, :, H:2 * H], da[t, :, 2 * H:]
+        np.add(dh[t], dh_next, out=dh_t)       # dL/dh_t = direct + from step t+1
+        np.multiply(n, n, out=tmp)
+        np.subtract(1, tmp, out=tmp)           # tanh'(a_n) = 1 - n^2
+        np.multiply(dh_t, tmp, out=da_n)
+        np.subtract(1, z, out=tmp)
         if torch_style:
-            np.multiply(dh_t[:, None, :], k[t], out=dUh4[t])  # da_r, da_z, r * da_n  (B, 3, H)
-            dh_next = dh_t * carry[t]          # h_t = ... + z * h_{t-1}
-            dh_next += dUh[t] @ U              # + dL/d(U h_{t-1}) U
+            # h_t = (1 - z) * n + z * h_{t-1}
+            da_n *= tmp                        # dL/da_n = dh_t * (1 - z) * (1 - n^2)
+            tmp *= z
+            np.subtract(h_prev, n, out=da_z)
+            da_z *= dh_t
+            da_z *= tmp                        # dL/da_z = dh_t * (h_{t-1} - n) * z (1 - z)
+            # a_n = W_n x_t + b_in + r * (U_n h_{t-1} + b_hn)
+            np.multiply(da_n, r, out=dUh[t, :, 2 * H:])  # dL/d(U_n h + b_hn) = da_n * r
+            np.subtract(1, r, out=tmp)
+            tmp *= r
+            np.multiply(da_n, hn[t], out=da_r)
+            da_r *= tmp                        # dL/da_r = da_n * (U_n h + b_hn) * r (1 - r)
+            dUh[t, :, :2 * H] = da[t, :, :2 * H]  # r and z: same on both sides
+            np.multiply(dh_t, z, out=dh_next)  # dL/dh_{t-1} = dh_t * z
+            dh_next += dUh[t] @ U              #   + dL/d(U h_{t-1}) U            (B, H)
         else:
-            da_t = da[t]
-            np.multiply(dh_t[:, None, :], k[t, :, 1:], out=da_t.reshape(B, 3, H)[:, 1:])
-            drh = da_t[:, 2 * H:] @ U_n        # dL/d(r * h_{t-1}) = da_n U_n     (B, H)
-            np.multiply(drh, k_r[t], out=da_t[:, :H])  # da_r = drh * h_{t-1} * sigma'(a_r)
-            dh_next = dh_t * carry[t]          # h_t = (1 - z) * h_{t-1} + ...
-            dh_next += drh * r[t]              # + through r * h_{t-1}
-            dh_next += da_t[:, :2 * H] @ U_rz  # + through U_r h, U_z h
-    if torch_style:
-        da = dUh.copy()                        # dL/d(W x_t + b_ih): n block differs
-        np.multiply(dH, k_an, out=da[..., 2 * H:])  # da_n = dh * (1 - z) * tanh'(a_n)
-        dUh_flat = dUh.reshape(T * B, 3 * H)
-        dU = dUh_flat.T @ h_prev.reshape(T * B, H)  # sum_t dUh_t^T h_{t-1}       (3H, H)
-    else:
-        dUh_flat = da.reshape(T * B, 3 * H)
-        dU = np.empty_like(U)
-        dU[:2 * H] = dUh_flat[:, :2 * H].T @ h_prev.reshape(T * B, H)  # (2H, H)
-        dU[2 * H:] = dUh_flat[:, 2 * H:].T @ hn.reshape(T * B, H)  # da_n^T (r * h)  (H, H)
+            # h_t = (1 - z) * h_{t-1} + z * n
+            np.multiply(dh_t, tmp, out=dh_next)  # dL/dh_{t-1} = dh_t * (1 - z) ...
+            tmp *= z
+            np.subtract(n, h_prev, out=da_z)
+            da_z *= dh_t
+            da_z *= tmp                        # dL/da_z = dh_t * (n - h_{t-1}) * z (1 - z)
+            da_n *= z                          # dL/da_n = dh_t * z * (1 - n^2)
+            # a_n = W_n x_t + b_in + U_n (r * h_{t-1}) + b_hn
+            drh = da_n @ U_n                   # dL/d(r * h_{t-1}) = da_n U_n     (B, H)
+            np.subtract(1, r, out=tmp)
+            tmp *= r
+            tmp *= h_prev
+            np.multiply(drh, tmp, out=da_r)    # dL/da_r = drh * h_{t-1} * r (1 - r)
+            drh *= r
+            dh_next += drh                     #   ... + drh * r
+            dh_next += da[t, :, :2 * H] @ U_rz  #  ... + (da_r, da_z) U_rz        (B, H)
     da_flat = da.reshape(T * B, 3 * H)         # (T*B, 3H)
+    dUh_flat = dUh.reshape(T * B, 3 * H)       # (T*B, 3H)
+    h_prev_flat = h[:-1].reshape(T * B, H)     # (T*B, H)
+    if torch_style:
+        dU = dUh_flat.T @ h_prev_flat          # sum_t dUh_t^T h_{t-1}            (3H, H)
+    else:
+        dU = np.empty_like(U)
+        dU[:2 * H] = dUh_flat[:, :2 * H].T @ h_prev_flat   # (2H, H)
+        dU[2 * H:] = dUh_flat[:, 2 * H:].T @ hn.reshape(T * B, H)  # da_n^T (r * h)  (H, H)
     dx = (da_flat @ W).reshape(T, B, -1)       # dL/dx_t = da_t W                 (T, B, D)
     dW = da_flat.T @ x.reshape(T * B, -1)      # sum_t da_t^T x_t                 (3H, D)
-    db_ih = da_flat.sum(axis=0) if has_b_ih else None  # (3H,)
+    db_ih = da_flat.sum(axis=0) if has_b_ih else None   # (3H,)
     db_hh = dUh_flat.sum(axis=0) if has_b_hh else None  # (3H,)
     return dx, dh_next, dW, dU, db_ih, db_hh
 

@@ -72,6 +72,7 @@ class LSTMCache(NamedTuple):
     W: np.ndarray        # (4H, D)
     U: np.ndarray        # (4H, H)
     gates: np.ndarray    # (T, B, 4H) i, f, g, o of every step, after their nonlinearities
+    tanh_c: np.ndarray   # (T, B, H) tanh(c_t)
     has_bias: bool
 
 
@@ -155,7 +156,9 @@ def lstm_forward(x, h0, c0, W, U, b=None):
 
     The input projections :math:`W x_t + b` of all steps are one matrix product, written
     into a preallocated (T, B, 4H) block that the loop then turns, step by step and in place,
-    into the gates.
+    into the gates. One ``tanh`` call evaluates all four gates of a step: with
+    :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`, the rows of W, U and b that feed i, f and o are
+    halved once (exactly: a power of two) and those three blocks shifted after the ``tanh``.
 
     Args:
         x: (T, B, D) inputs, time-major.
@@ -171,9 +174,9 @@ def lstm_forward(x, h0, c0, W, U, b=None):
     H, D = U.shape[1], W.shape[1]
     x = check_array("x", x, shape=(("T", None), ("B", None), ("D", D)))
     T, B, _ = x.shape
+    check_same_dtype(x=x, W=W)
     h = np.empty((T + 1, B, H), dtype=W.dtype)   # h_0..h_T                      (T+1, B, H)
     c = np.empty((T + 1, B, H), dtype=W.dtype)   # c_0..c_T                      (T+1, B, H)
-    check_same_dtype(x=x, W=W)
     for name, s0, store in (("h0", h0, h), ("c0", c0, c)):
         if s0 is None:
             store[0] = 0
@@ -182,23 +185,30 @@ def lstm_forward(x, h0, c0, W, U, b=None):
             check_same_dtype(W=W, **{name: s0})
             store[0] = s0
 
-    gates = (x.reshape(T * B, D) @ W.T).reshape(T, B, 4 * H)  # W x_t, all t    (T, B, 4H)
+    half = np.full((4 * H, 1), 0.5, dtype=W.dtype)   # 1/2 for the rows of i, f, o; 1 for g
+    half[2 * H:3 * H] = 1
+    gates = (x.reshape(T * B, D) @ (half * W).T).reshape(T, B, 4 * H)  # W x_t, all t (T, B, 4H)
     if b is not None:
-        gates += b
-    UT = U.T
+        gates += half[:, 0] * b
+    UT = (half * U).T                            # (H, 4H)
     Uh = np.empty((B, 4 * H), dtype=W.dtype)
     ig = np.empty((B, H), dtype=W.dtype)
+    tanh_c = np.empty((T, B, H), dtype=W.dtype)
     for t in range(T):
         a = gates[t]
         np.matmul(h[t], UT, out=Uh)            # U h_{t-1}                       (B, 4H)
-        a += Uh                                # a_t = W x_t + b + U h_{t-1}
-        i, f, g, o = _gates(_activate_(a, H), H)
+        a += Uh                                # a_t = W x_t + b + U h_{t-1} (i, f, o halved)
+        np.tanh(a, out=a)                      # g = tanh(a_g); tanh(a/2) for i, f, o
+        for block in (a[:, :2 * H], a[:, 3 * H:]):
+            block += 1
+            block *= 0.5                       # i, f, o = (1 + tanh(a/2)) / 2 = sigma(a)
+        i, f, g, o = _gates(a, H)
         np.multiply(f, c[t], out=c[t + 1])     # c_t = f * c_{t-1} ...
         np.multiply(i, g, out=ig)
         c[t + 1] += ig                         #       ... + i * g
-        np.tanh(c[t + 1], out=ig)              # tanh(c_t)
-        np.multiply(o, ig, out=h[t + 1])       # h_t = o * tanh(c_t)
-    return h[1:], c[T].copy(), LSTMCache(x, h, c, W, U, gates, b is not None)
+        np.tanh(c[t + 1], out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
+    return h[1:], c[T].copy(), LSTMCache(x, h, c, W, U, gates, tanh_c, b is not None)
 
 
 def lstm_backward(dh, dc_n, cache):
@@ -213,9 +223,8 @@ def lstm_backward(dh, dc_n, cache):
         \\frac{dL}{dc_t} = \\frac{dL}{dh_t} \\odot o_t \\odot (1 - \\tanh^2 c_t)
             + \\frac{dL}{dc_{t+1}} \\odot f_{t+1}
 
-    Everything that does not depend on the recurrence (the derivatives of the gates) is
-    computed for all steps at once before the loop; the weight gradients are one matrix
-    product each after it.
+    The loop writes every step's :math:`dL/da_t` into one preallocated (T, B, 4H) block, so
+    that the weight gradients are one matrix product each after it.
 
     Args:
         dh: (T, B, H) upstream gradients on every hidden state.
@@ -225,40 +234,45 @@ def lstm_backward(dh, dc_n, cache):
     Returns:
         dx (T, B, D), dh0 (B, H), dc0 (B, H), dW (4H, D), dU (4H, H), db (4H,) or None.
     """
-    x, h, c, W, U, gates, has_bias = cache
+    x, h, c, W, U, gates, tanh_c, has_bias = cache
     T, B, H = h.shape[0] - 1, h.shape[1], h.shape[2]
     dh = check_array("dh", dh, shape=(("T", T), ("B", B), ("H", H)))
-    i, f, g, o = _gates(gates, H)                # each (T, B, H)
-    tanh_c = np.tanh(c[1:])                      # tanh(c_t), all t               (T, B, H)
-    # k: what multiplies dL/dc_t (for a_i, a_f, a_g) or dL/dh_t (for a_o) to give dL/da
-    k = np.subtract(1, gates, dtype=gates.dtype)  # 1 - s                         (T, B, 4H)
-    k *= gates                                   # sigma' = s (1 - s)
-    k_i, k_f, k_g, k_o = _gates(k, H)
-    np.multiply(g, g, out=k_g)
-    np.subtract(1, k_g, out=k_g)                 # tanh'(a_g) = 1 - g^2
-    k_i *= g                                     # dL/da_i = dc * g * sigma'(a_i)
-    k_f *= c[:-1]                                # dL/da_f = dc * c_{t-1} * sigma'(a_f)
-    k_g *= i                                     # dL/da_g = dc * i * tanh'(a_g)
-    k_o *= tanh_c                                # dL/da_o = dh * tanh(c_t) * sigma'(a_o)
-    k_ifg = k.reshape(T, B, 4, H)[:, :, :3]      # (T, B, 3, H)
-    dh_c = np.multiply(tanh_c, tanh_c, out=tanh_c)
-    np.subtract(1, dh_c, out=dh_c)
-    dh_c *= o                                    # dh_t -> dc_t: o * (1 - tanh^2 c_t)  (T, B, H)
-
+    dtype = gates.dtype
     da = np.empty_like(gates)                    # dL/da_t, all t                 (T, B, 4H)
-    dh_next = np.zeros((B, H), dtype=gates.dtype)  # dL/dh_t carried from step t+1
-    dc_next = np.zeros((B, H), dtype=gates.dtype) if dc_n is None else \
+    dh_next = np.zeros((B, H), dtype=dtype)      # dL/dh_t carried from step t+1
+    dc_next = np.zeros((B, H), dtype=dtype) if dc_n is None else \
         check_array("dc_n", dc_n, shape=(("B", B), ("H", H))).copy()
+    dh_t, dc_t, tmp = (np.empty((B, H), dtype=dtype) for _ in range(3))
     for t in reversed(range(T)):
-        dh_t = dh[t] + dh_next                   # dL/dh_t = direct + from step t+1
-        dc_t = dh_t * dh_c[t]                    # dL/dc_t = dh_t * o * (1 - tanh^2 c_t)
-        dc_t += dc_next                          #         + dL/dc_{t+1} * f_{t+1}
-        da_t = da[t]
-        np.multiply(dc_t[:, None, :], k_ifg[t],  # da_i, da_f, da_g = dc_t * k    (B, 3, H)
-                    out=da_t.reshape(B, 4, H)[:, :3])
-        np.multiply(dh_t, k_o[t], out=da_t[:, 3 * H:])  # da_o = dh_t * k_o
-        dc_next = np.multiply(dc_t, f[t], out=dc_next)  # dL/dc_{t-1} = dc_t * f_t
-        dh_next = np.matmul(da_t, U)             # dL/dh_{t-1} = da_t U           (B, H)
+        i, f, g, o = _gates(gates[t], H)
+        da_i, da_f, da_g, da_o = _gates(da[t], H)
+        np.add(dh[t], dh_next, out=dh_t)         # dL/dh_t = direct + from step t+1
+        # h_t = o * tanh(c_t)
+        np.multiply(dh_t, tanh_c[t], out=da_o)   # dL/do = dh_t * tanh(c_t)
+        np.subtract(1, o, out=tmp)
+        tmp *= o
+        da_o *= tmp                              # dL/da_o = dL/do * o (1 - o)
+        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh_t
+        np.add(dc_next, tmp, out=dc_t)           # dL/dc_t = dc_next + dh_t * o * (1 - tanh^2 c_t)
+        # c_t = f * c_{t-1} + i * g
+        np.subtract(1, i, out=tmp)
+        tmp *= i
+        tmp *= g
+        np.multiply(dc_t, tmp, out=da_i)         # dL/da_i = dc_t * g * i (1 - i)
+        np.subtract(1, f, out=tmp)
+        tmp *= f
+        tmp *= c[t]
+        np.multiply(dc_t, tmp, out=da_f)         # dL/da_f = dc_t * c_{t-1} * f (1 - f)
+        np.multiply(g, g, out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        tmp *= i
+        np.multiply(dc_t, tmp, out=da_g)         # dL/da_g = dc_t * i * (1 - g^2)
+        np.multiply(dc_t, f, out=dc_next)        # dL/dc_{t-1} = dc_t * f
+        # a_t = W x_t + U h_{t-1} + b
+        dh_next = np.matmul(da[t], U)            # dL/dh_{t-1} = da_t U           (B, H)
     da_flat = da.reshape(T * B, 4 * H)           # (T*B, 4H)
     dx = (da_flat @ W).reshape(T, B, -1)         # dL/dx_t = da_t W               (T, B, D)
     dW = da_flat.T @ x.reshape(T * B, -1)        # sum_t da_t^T x_t               (4H, D)

@@ -1,0 +1,234 @@
+"""Forward+backward wall time of rnnlib's NumPy RNN, LSTM and GRU against torch.nn on the CPU.
+
+Prints one table: for each cell and dtype, the best-of-N time of
+
+* ``rnnlib``: the layer classes of ``rnnlib.layers`` (forward, then backward of the output);
+* ``torch.nn``: ``torch.nn.RNN/LSTM/GRU`` with autograd (same weights, input with
+  ``requires_grad``, so both compute the input gradient);
+* ``naive``: the straightforward per-step, per-gate implementation in ``naive_cells.py``;
+
+the ratios, the achieved GFLOP/s of the matrix products (3 x 2 T B G H (D + H) flops for
+forward and backward) as a share of the machine's matrix-multiply peak measured in the same run,
+and the bytes that rnnlib's cache keeps per time step (memory linear in T).
+
+Both libraries run on the same number of threads: ``torch.set_num_threads(n)`` and the BLAS
+thread variables set before NumPy is imported (checked with threadpoolctl when it is installed).
+Timings on a shared machine are noisy: the implementations are interleaved and the minimum over
+the repeats is reported.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_cells.py [--threads 1] [--repeats 15]
+"""
+import argparse
+import os
+import sys
+import time
+
+TARGETS = {  # the issue's targets for LSTM and GRU: (max rnnlib/torch time, min naive/rnnlib)
+    "float64": (0.7, 1.4),
+    "float32": (1.2, 1.4),
+}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="threads for torch and NumPy's BLAS")
+    p.add_argument("--repeats", type=int, default=15, help="timed runs; the minimum is kept")
+    p.add_argument("-T", type=int, default=64)
+    p.add_argument("-B", type=int, default=32)
+    p.add_argument("-D", type=int, default=64)
+    p.add_argument("-H", type=int, default=128)
+    p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                   help="wall: time.perf_counter; cpu: time.process_time (this process's CPU "
+                        "time, which leaves out time other processes take on a shared machine)")
+    p.add_argument("--cells", default="rnn,lstm,gru")
+    p.add_argument("--dtypes", default="float64,float32")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)        # must precede the first NumPy import
+    import numpy as np
+    import torch
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import naive_cells
+    from rnnlib import gru, lstm, rnn
+    from rnnlib.gradcheck import relative_error
+    from rnnlib.layers import GRU, LSTM, RNN
+
+    global CLOCK
+    CLOCK = CLOCKS[args.clock]
+    torch.set_num_threads(args.threads)
+    print(f"threads: torch {torch.get_num_threads()}, NumPy BLAS {blas_threads()}; "
+          f"numpy {np.__version__}, torch {torch.__version__}; "
+          f"T={args.T} B={args.B} D={args.D} H={args.H}; best of {args.repeats}, "
+          f"{args.clock} clock")
+
+    T, B, D, H = args.T, args.B, args.D, args.H
+    specs = {  # name: (rnnlib layer, torch layer, gates, naive fwd+bwd maker, cache maker)
+        "rnn": (RNN, torch.nn.RNN, 1),
+        "lstm": (LSTM, torch.nn.LSTM, 4),
+        "gru": (GRU, torch.nn.GRU, 3),
+    }
+    rows = []
+    for dtype_name in args.dtypes.split(","):
+        dtype = np.dtype(dtype_name)
+        peak = matmul_peak(np, torch, dtype, args.repeats)
+        print(f"{dtype_name} matmul peak (1024^3): NumPy {peak['numpy']:.1f} GFLOP/s, "
+              f"torch {peak['torch']:.1f} GFLOP/s")
+        peak_best = max(peak.values())
+        for cell in args.cells.split(","):
+            ours_cls, torch_cls, G = specs[cell]
+            torch.manual_seed(0)
+            theirs = torch_cls(D, H).to(getattr(torch, dtype_name))
+            ours = ours_cls(D, H, dtype=dtype)
+            state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+            ours.load_state_dict(state)
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((T, B, D)).astype(dtype)
+            h0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
+            c0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
+            dout = rng.standard_normal((T, B, H)).astype(dtype)
+            hx = (h0, c0) if cell == "lstm" else h0
+
+            def run_ours():
+                out, _ = ours.forward(x, hx)
+                return out, ours.backward(dout)[0]
+
+            x_t = torch.from_numpy(x).requires_grad_(True)
+            hx_t = tuple(torch.from_numpy(s) for s in hx) if cell == "lstm" \
+                else torch.from_numpy(h0)
+            dout_t = torch.from_numpy(dout)
+
+            def run_torch():
+                theirs.zero_grad(set_to_none=True)
+                x_t.grad = None
+                out, _ = theirs(x_t, hx_t)
+                out.backward(dout_t)
+                return out.detach().numpy(), x_t.grad.numpy()
+
+            run_naive = naive_runner(naive_cells, cell, state, x, h0[0], c0[0], dout)
+            results = [run_ours(), run_torch(), run_naive()]
+            if dtype == np.float64:   # all three compute the same numbers before we time them
+                # (elementwise relative error: entries near 1e-7 carry ~1e-15 rounding noise)
+                for name, (out, dx) in zip(("torch.nn", "naive"), results[1:]):
+                    errors = relative_error(out, results[0][0]), relative_error(dx, results[0][1])
+                    if max(errors) > 1e-8:
+                        raise AssertionError(f"{cell}: {name} differs from rnnlib: "
+                                             f"output {errors[0]:.1e}, dinput {errors[1]:.1e}")
+            times = best_times([run_ours, run_torch, run_naive], args.repeats)
+            flops = 3 * 2 * T * B * G * H * (D + H)
+            per_step = cache_bytes_per_step(np, {"rnn": rnn, "lstm": lstm, "gru": gru}[cell],
+                                            cell, state, x, h0[0], c0[0])
+            rows.append((cell, dtype_name, times, flops / 1e9, peak_best, per_step))
+
+    print_table(rows)
+
+
+def blas_threads():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return (f"{os.environ['OPENBLAS_NUM_THREADS']} (set by OPENBLAS/OMP/MKL_NUM_THREADS; "
+                f"threadpoolctl not installed to confirm)")
+    return ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info()
+                     if i["user_api"] == "blas")
+
+
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+CLOCK = CLOCKS["wall"]
+
+
+def best_times(fns, repeats):
+    """Minimum time of each function; the functions take turns so noise hits all alike."""
+    for fn in fns:
+        fn()                                               # warm up
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for k, fn in enumerate(fns):
+            t0 = CLOCK()
+            fn()
+            best[k] = min(best[k], CLOCK() - t0)
+    return best
+
+
+def matmul_peak(np, torch, dtype, repeats, N=1024):
+    """GFLOP/s of an N x N x N matrix product in NumPy and in torch (best of the repeats)."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((N, N)).astype(dtype) for _ in range(2))
+    a_t, b_t = torch.from_numpy(a), torch.from_numpy(b)
+    t_np, t_torch = best_times([lambda: a @ b, lambda: a_t @ b_t], max(3, repeats // 3))
+    return {"numpy": 2 * N ** 3 / t_np / 1e9, "torch": 2 * N ** 3 / t_torch / 1e9}
+
+
+def naive_runner(naive, cell, state, x, h0, c0, dout):
+    W, U = state["weight_ih_l0"], state["weight_hh_l0"]
+    b_ih, b_hh = state["bias_ih_l0"], state["bias_hh_l0"]
+    if cell == "lstm":
+        def run():
+            out, _, cache = naive.lstm_forward(x, h0, c0, W, U, b_ih + b_hh)
+            return out, naive.lstm_backward(dout, None, cache)[0]
+    elif cell == "gru":
+        def run():
+            out, cache = naive.gru_forward(x, h0, W, U, b_ih, b_hh)
+            return out, naive.gru_backward(dout, cache)[0]
+    else:
+        def run():
+            out, cache = naive.rnn_forward(x, h0, W, U, b_ih + b_hh)
+            return out, naive.rnn_backward(dout, cache)[0]
+    return run
+
+
+def cache_bytes(np, cache):
+    """Bytes the cache holds beyond the inputs and weights it points to."""
+    return sum(getattr(cache, f).nbytes for f in cache._fields
+               if f not in ("x", "W", "U", "h0") and isinstance(getattr(cache, f), np.ndarray))
+
+
+def cache_bytes_per_step(np, module, cell, state, x, h0, c0):
+    """(bytes(2T) - bytes(T)) / T for the functional forward: the cost of one more step."""
+    W, U = state["weight_ih_l0"], state["weight_hh_l0"]
+    b_ih, b_hh = state["bias_ih_l0"], state["bias_hh_l0"]
+    sizes = []
+    for xs in (x, np.concatenate([x, x])):
+        if cell == "lstm":
+            cache = module.lstm_forward(xs, h0, c0, W, U, b_ih + b_hh)[2]
+        elif cell == "gru":
+            cache = module.gru_forward(xs, h0, W, U, b_ih, b_hh)[1]
+        else:
+            cache = module.rnn_forward(xs, h0, W, U, b_ih + b_hh)[1]
+        sizes.append(cache_bytes(np, cache))
+    return (sizes[1] - sizes[0]) / len(x)
+
+
+def print_table(rows):
+    head = ("cell", "dtype", "rnnlib ms", "torch ms", "naive ms", "rnnlib/torch",
+            "naive/rnnlib", "rnnlib GFLOP/s (% peak)", "torch GFLOP/s (% peak)",
+            "cache B/step", "targets")
+    lines = []
+    for cell, dtype, (ours, theirs, naive), gflop, peak, per_step in rows:
+        max_ratio, min_speedup = TARGETS[dtype]
+        met = ""
+        if cell != "rnn":
+            ok = ours / theirs <= max_ratio and naive / ours >= min_speedup
+            met = f"{'met' if ok else 'MISSED'} (<= {max_ratio}x, >= {min_speedup}x)"
+        lines.append((cell, dtype, f"{ours * 1e3:.2f}", f"{theirs * 1e3:.2f}",
+                      f"{naive * 1e3:.2f}", f"{ours / theirs:.2f}x", f"{naive / ours:.2f}x",
+                      f"{gflop / ours:.1f} ({100 * gflop / ours / peak:.0f}%)",
+                      f"{gflop / theirs:.1f} ({100 * gflop / theirs / peak:.0f}%)",
+                      f"{per_step:,.0f}", met))
+    widths = [max(len(str(r[k])) for r in [head] + lines) for k in range(len(head))]
+    fmt = " | ".join(f"{{:{w}}}" for w in widths)
+    print()
+    print(fmt.format(*head))
+    print("-+-".join("-" * w for w in widths))
+    for line in lines:
+        print(fmt.format(*line))
+
+
+if __name__ == "__main__":
+    main()
