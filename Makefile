@@ -57,3 +57,8 @@ lab: venv
 
 clean:
 	rm -rf _build
+
+# Grade a class in sandboxes: make grade ASSIGNMENT=assignment1 SUBMISSIONS=submitted [WORKERS=2]
+# (gradebook.db, grading/<assignment>/{grades.csv,summary.md,feedback/}; see book/instructors.md)
+grade: venv system-packages
+	$(BIN)/python -m course.grading $(ASSIGNMENT) $(or $(SUBMISSIONS),submitted) $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_FLAGS)

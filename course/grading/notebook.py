@@ -58,6 +58,8 @@ def read_json_notebook(path):
     except json.JSONDecodeError as e:
         raise SubmissionError(f"{path.name} is not a valid notebook: broken JSON at line {e.lineno}, "
                               f"column {e.colno} ({e.msg}); open it in Jupyter, save, resubmit") from None
+    except (ValueError, RecursionError) as e:
+        raise SubmissionError(f"{path.name} is not a valid notebook ({type(e).__name__})") from None
     if (not isinstance(nb, dict) or not isinstance(nb.get("cells"), list)
             or not all(isinstance(c, dict) for c in nb["cells"])):
         raise SubmissionError(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
@@ -154,3 +156,20 @@ def folder_hash(folder):
             if p.suffix == ".ipynb" and _regular(p):
                 h.update(p.name.encode() + b"\0" + file_hash(p).encode() + b"\0")
     return h.hexdigest()
+
+
+def with_solutions(release_nb, source_nb, replace=None):
+    """A copy of the release whose solution cells hold the source's solution code (markers
+    dropped) or ``replace[grade_id]``: what a correct student submits. For checks and tests."""
+    import copy
+    solutions = {_nbgrader(c).get("grade_id"): cell_source(c) for c in source_nb["cells"]
+                 if _nbgrader(c).get("solution")}
+    nb = copy.deepcopy(release_nb)
+    for cell in nb["cells"]:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if _nbgrader(cell).get("solution") and grade_id in solutions:
+            code = (replace or {}).get(grade_id, solutions[grade_id])
+            cell["source"] = "\n".join(line for line in code.splitlines()
+                                       if "### BEGIN SOLUTION" not in line
+                                       and "### END SOLUTION" not in line)
+    return nb

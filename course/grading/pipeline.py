@@ -22,6 +22,12 @@ from .notebook import folder_hash
 _ASSIGNMENT = None   # set in the parent before the workers fork
 
 
+def _init_worker(counter):
+    with counter.get_lock():
+        counter.value += 1
+        sandbox.set_worker_slot(counter.value)
+
+
 def find_submissions(submissions, assignment):
     """{student: folder} for ``submitted/<student>/<assignment>`` (or ``<dir>/<student>/...``)."""
     base = Path(submissions)
@@ -97,7 +103,9 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
 
     start, errors = time.monotonic(), 0
     try:
-        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=50) as pool:
+        context = multiprocessing.get_context("fork")
+        slots = context.Value("i", 0)
+        with context.Pool(workers, _init_worker, (slots,), maxtasksperchild=50) as pool:
             for i, record in enumerate(pool.imap_unordered(_grade_one, todo), 1):
                 student = record["student"]
                 if record["status"] != "error":

@@ -114,9 +114,19 @@ def bwrap_argv(job_dir, argv, limits, uid):
     return cmd + list(argv)
 
 
+_UID = None
+
+
+def set_worker_slot(slot):
+    """Give this worker process its own sandbox uid (see :func:`sandbox_uid`)."""
+    global _UID
+    _UID = 61000 + slot % 4000
+
+
 def sandbox_uid():
-    """An unprivileged uid for this worker (root is exempt from RLIMIT_NPROC, so never root)."""
-    return 61000 + os.getpid() % 4000
+    """An unprivileged uid for this worker, not shared with concurrent workers (so that
+    RLIMIT_NPROC, counted per uid, is per sandbox; root is exempt from it, so never root)."""
+    return _UID if _UID is not None else 61000 + os.getpid() % 4000
 
 
 def run(job_dir, argv, limits=Limits(), uid=None):

@@ -8,6 +8,8 @@ import copy
 import json
 from pathlib import Path
 
+from course.grading.notebook import with_solutions
+
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "assignment1"
 NOTEBOOK = "assignment1.ipynb"
@@ -17,22 +19,8 @@ TASK_IDS = {"1.1": "task1_1_rnn_step_forward", "1.2": "task1_2_rnn_forward",
             "1.3": "task1_3_output_forward", "1.4": "task1_4_softmax_cross_entropy"}
 
 
-def _text(cell):
-    s = cell["source"]
-    return "".join(s) if isinstance(s, list) else s
-
-
 def _gid(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _solution_code(source, grade_id):
-    for cell in source["cells"]:
-        if _gid(cell) == grade_id:
-            lines = _text(cell).splitlines()
-            return "\n".join(l for l in lines if "### BEGIN SOLUTION" not in l
-                             and "### END SOLUTION" not in l)
-    raise KeyError(grade_id)
 
 
 def code_cell(text, nbgrader=None):
@@ -49,13 +37,8 @@ def solved(replace=None, before=(), after=()):
     ``before`` cells go right after the setup cell (so the solution cells run after them);
     ``after`` cells go at the end.
     """
-    source = json.loads(SOURCE.read_text())
-    nb = json.loads(RELEASE.read_text())
     replace = {TASK_IDS[k]: v for k, v in (replace or {}).items()}
-    for cell in nb["cells"]:
-        gid = _gid(cell)
-        if gid in TASK_IDS.values():
-            cell["source"] = replace.get(gid, _solution_code(source, gid))
+    nb = with_solutions(json.loads(RELEASE.read_text()), json.loads(SOURCE.read_text()), replace)
     setup = next(i for i, c in enumerate(nb["cells"]) if _gid(c) == "setup")
     nb["cells"][setup + 1:setup + 1] = [code_cell(t) if isinstance(t, str) else t for t in before]
     nb["cells"] += [code_cell(t) if isinstance(t, str) else t for t in after]
