@@ -89,30 +89,39 @@ def gru_forward(x, h0, W, U, b_ih=None, b_hh=None, convention="torch"):
     H = U.shape[1]
     h = np.empty((T + 1, B, H), dtype=W.dtype)  # h_0..h_T                        (T+1, B, H)
     h[0] = h0
+    torch_style = convention == "torch"
     gates = (x.reshape(T * B, D) @ W.T).reshape(T, B, 3 * H)  # W x_t, all t     (T, B, 3H)
     if b_ih is not None:
         gates += b_ih
+    b_hn = None                                # the one bias the loop must add itself
+    if b_hh is not None:
+        if torch_style:                        # b_hr, b_hz: outside sigma, added once here
+            gates[..., :2 * H] += b_hh[:2 * H]
+            b_hn = b_hh[2 * H:]
+        else:                                  # the lecture adds all of b_hh outside r
+            gates += b_hh
     hn = np.empty((T, B, H), dtype=W.dtype)
-    torch_style = convention == "torch"
     U_rz, U_n = (U.T, None) if torch_style else (U[:2 * H].T, U[2 * H:].T)
     Uh = np.empty((B, 3 * H if torch_style else 2 * H), dtype=W.dtype)
+    tmp = np.empty((B, H), dtype=W.dtype)
     for t in range(T):
         a = gates[t]
         rz, n = a[:, :2 * H], a[:, 2 * H:]
         np.matmul(h[t], U_rz, out=Uh)          # U h_{t-1} (torch: all 3 blocks)  (B, 3H | 2H)
-        if b_hh is not None:
-            Uh += b_hh[:Uh.shape[1]]
         rz += Uh[:, :2 * H]                    # a_r, a_z = W x_t + U h_{t-1} + biases
         sigmoid_(rz)                           # r, z = sigma(a_r), sigma(a_z)
         r, z = rz[:, :H], rz[:, H:]
         if torch_style:
-            hn[t] = Uh[:, 2 * H:]              # U_n h_{t-1} + b_hn
-            n += r * hn[t]                     # a_n = W_n x_t + b_in + r * (U_n h + b_hn)
+            if b_hn is None:
+                hn[t] = Uh[:, 2 * H:]          # U_n h_{t-1}
+            else:
+                np.add(Uh[:, 2 * H:], b_hn, out=hn[t])  # U_n h_{t-1} + b_hn
+            np.multiply(r, hn[t], out=tmp)
+            n += tmp                           # a_n = W_n x_t + b_in + r * (U_n h + b_hn)
         else:
             np.multiply(r, h[t], out=hn[t])    # r * h_{t-1}
-            n += hn[t] @ U_n                   # a_n = W_n x_t + b_in + U_n (r * h_{t-1})
-            if b_hh is not None:
-                n += b_hh[2 * H:]              #       + b_hn
+            np.matmul(hn[t], U_n, out=tmp)
+            n += tmp                           # a_n = W_n x_t + b_in + U_n (r * h) + b_hn
         np.tanh(n, out=n)                      # n = tanh(a_n)
         h_t = h[t + 1]
         if torch_style:

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from rnnlib.gradcheck import gradient_check, relative_error
 from rnnlib.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 
-GRAD_TOL = 1e-5    # central differences (eps=1e-6, float64): ~1e-9 absolute noise on small entries
+GRAD_TOL = 1e-5    # max elementwise relative error of central differences (float64, step EPS);
+#                    entries near 1e-5 carry ~1e-6 of it, a wrong formula gives 1e-2 or more
+EPS = 1e-5         # balances rounding (~1e-16 |L| / EPS) against truncation (~EPS^2)
 TORCH_TOL = 1e-10  # the bound: same arithmetic as torch up to rounding
 CONVENTIONS = ["torch", "lecture"]
 
@@ -35,7 +37,7 @@ def forward_with(convention, step=False):
 def test_step_backward_matches_central_differences(convention, bias):
     x, h0, W, U, b_ih, b_hh = make(bias=bias)
     errors = gradient_check(forward_with(convention, step=True), gru_step_backward,
-                            [x[0], h0, W, U, b_ih, b_hh])
+                            [x[0], h0, W, U, b_ih, b_hh], eps=EPS)
     assert len(errors) == (6 if bias else 4)
     assert max(errors.values()) < GRAD_TOL, errors
 
@@ -46,7 +48,8 @@ def test_step_backward_matches_central_differences(convention, bias):
 def test_sequence_backward_matches_central_differences(convention, T, bias):
     # T = 2 isolates the classic bug: forgetting the gradient carried from step t+1.
     x, h0, W, U, b_ih, b_hh = make(T=T, bias=bias, seed=T)
-    errors = gradient_check(forward_with(convention), gru_backward, [x, h0, W, U, b_ih, b_hh])
+    errors = gradient_check(forward_with(convention), gru_backward, [x, h0, W, U, b_ih, b_hh],
+                            eps=EPS)
     assert len(errors) == (6 if bias else 4)
     assert max(errors.values()) < GRAD_TOL, errors
 
@@ -55,7 +58,7 @@ def test_sequence_backward_matches_central_differences(convention, T, bias):
 def test_only_one_bias(convention):
     x, h0, W, U, b_ih, b_hh = make()
     for args in ([x, h0, W, U, b_ih, None], [x, h0, W, U, None, b_hh]):
-        errors = gradient_check(forward_with(convention), gru_backward, args)
+        errors = gradient_check(forward_with(convention), gru_backward, args, eps=EPS)
         assert len(errors) == 5 and max(errors.values()) < GRAD_TOL, errors
 
 

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from rnnlib.gradcheck import gradient_check, relative_error
 from rnnlib.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
-GRAD_TOL = 1e-5    # central differences (eps=1e-6, float64): ~1e-9 absolute noise on small entries
+GRAD_TOL = 1e-5    # max elementwise relative error of central differences (float64, step EPS);
+#                    entries near 1e-5 carry ~1e-6 of it, a wrong formula gives 1e-2 or more
+EPS = 1e-5         # balances rounding (~1e-16 |L| / EPS) against truncation (~EPS^2)
 TORCH_TOL = 1e-10  # the bound: same arithmetic as torch up to rounding
 
 
@@ -46,7 +48,7 @@ def seq_backward(dout, cache):
 @pytest.mark.parametrize("bias", [True, False])
 def test_step_backward_matches_central_differences(bias):
     x, h0, c0, W, U, b = make(bias=bias)
-    errors = gradient_check(step_forward, step_backward, [x[0], h0, c0, W, U, b])
+    errors = gradient_check(step_forward, step_backward, [x[0], h0, c0, W, U, b], eps=EPS)
     assert len(errors) == (6 if bias else 5)
     assert max(errors.values()) < GRAD_TOL, errors
 
@@ -56,7 +58,7 @@ def test_step_backward_matches_central_differences(bias):
 def test_sequence_backward_matches_central_differences(T, bias):
     # T = 2 isolates the classic bug: forgetting the gradient carried from step t+1.
     x, h0, c0, W, U, b = make(T=T, bias=bias, seed=T)
-    errors = gradient_check(seq_forward, seq_backward, [x, h0, c0, W, U, b])
+    errors = gradient_check(seq_forward, seq_backward, [x, h0, c0, W, U, b], eps=EPS)
     assert len(errors) == (6 if bias else 5)
     assert max(errors.values()) < GRAD_TOL, errors
 
