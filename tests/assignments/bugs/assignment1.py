@@ -1,0 +1,150 @@
+"""Realistic student bugs for assignment 1 (the RNN forward pass), as test data.
+
+Each bug is the whole solution cell as a student with that mistake would write it. The test
+(tests/assignments/test_assignment1.py) plants each bug in the instructor's solution, autogrades all
+of them in one nbgrader run, and checks that the bug's function loses points, the other functions
+keep all of theirs, and the feedback names the function.
+"""
+from typing import NamedTuple
+
+
+class Bug(NamedTuple):
+    cell: str     # grade_id of the solution cell the bug replaces
+    name: str     # a short slug, used as the student id
+    source: str   # the cell's new source
+
+
+STEP = '''def rnn_step_forward(x, h_prev, W, U, b_h):
+{}'''
+SEQ = '''def rnn_forward(x, h0, W, U, b_h):
+{}'''
+OUT = '''def output_forward(h, V, b_y):
+{}'''
+LOSS = '''def softmax_cross_entropy(z, y):
+{}'''
+
+
+def _bug(cell, template, name, body):
+    return Bug(cell, name, template.format(body.strip("\n")))
+
+
+_S, _Q, _O, _L = ("task1_1_rnn_step_forward", "task1_2_rnn_forward", "task1_3_output_forward",
+                  "task1_4_softmax_cross_entropy")
+
+BUGS = [
+    # Task 1.1: one step
+    _bug(_S, STEP, "step-W-not-transposed", "    return np.tanh(x @ W + h_prev @ U.T + b_h)"),
+    _bug(_S, STEP, "step-U-not-transposed", "    return np.tanh(x @ W.T + h_prev @ U + b_h)"),
+    _bug(_S, STEP, "step-no-bias", "    return np.tanh(x @ W.T + h_prev @ U.T)"),
+    _bug(_S, STEP, "step-bias-after-tanh", "    return np.tanh(x @ W.T + h_prev @ U.T) + b_h"),
+    _bug(_S, STEP, "step-relu-not-tanh", "    return np.maximum(x @ W.T + h_prev @ U.T + b_h, 0)"),
+    _bug(_S, STEP, "step-sigmoid-not-tanh",
+         "    return 1 / (1 + np.exp(-(x @ W.T + h_prev @ U.T + b_h)))"),
+    _bug(_S, STEP, "step-W-U-swapped", "    return np.tanh(x @ U.T + h_prev @ W.T + b_h)"),
+    _bug(_S, STEP, "step-no-recurrence", "    return np.tanh(x @ W.T + b_h)"),
+    _bug(_S, STEP, "step-overwrites-h-prev", """
+    h_prev[:] = np.tanh(x @ W.T + h_prev @ U.T + b_h)
+    return h_prev"""),
+    _bug(_S, STEP, "step-calls-rnnlib", """
+    from rnnlib.rnn import rnn_step_forward as reference
+    return reference(x, h_prev, W, U, b_h)[0]"""),
+
+    # Task 1.2: the sequence
+    _bug(_Q, SEQ, "seq-h-prev-not-updated", """
+    states = []
+    for t in range(x.shape[0]):
+        states.append(rnn_step_forward(x[t], h0, W, U, b_h))
+    return np.stack(states)"""),
+    _bug(_Q, SEQ, "seq-states-shifted", """
+    states, h = [], h0
+    for t in range(x.shape[0]):
+        states.append(h)
+        h = rnn_step_forward(x[t], h, W, U, b_h)
+    return np.stack(states)"""),
+    _bug(_Q, SEQ, "seq-loop-one-short", """
+    states, h = [], h0
+    for t in range(x.shape[0] - 1):
+        h = rnn_step_forward(x[t], h, W, U, b_h)
+        states.append(h)
+    return np.stack(states)"""),
+    _bug(_Q, SEQ, "seq-returns-last-state", """
+    h = h0
+    for t in range(x.shape[0]):
+        h = rnn_step_forward(x[t], h, W, U, b_h)
+    return h"""),
+    _bug(_Q, SEQ, "seq-stacked-batch-major", """
+    states, h = [], h0
+    for t in range(x.shape[0]):
+        h = rnn_step_forward(x[t], h, W, U, b_h)
+        states.append(h)
+    return np.stack(states, axis=1)"""),
+    _bug(_Q, SEQ, "seq-zeros-like-x", """
+    h = np.zeros_like(x)
+    h_prev = h0
+    for t in range(x.shape[0]):
+        h[t] = h_prev = rnn_step_forward(x[t], h_prev, W, U, b_h)
+    return h"""),
+    _bug(_Q, SEQ, "seq-reversed-time", """
+    states, h = [], h0
+    for t in reversed(range(x.shape[0])):
+        h = rnn_step_forward(x[t], h, W, U, b_h)
+        states.append(h)
+    return np.stack(states)"""),
+    _bug(_Q, SEQ, "seq-includes-h0", """
+    states = [h0]
+    for t in range(x.shape[0]):
+        states.append(rnn_step_forward(x[t], states[-1], W, U, b_h))
+    return np.stack(states)"""),
+    _bug(_Q, SEQ, "seq-W-U-swapped-in-call", """
+    states, h = [], h0
+    for t in range(x.shape[0]):
+        h = rnn_step_forward(x[t], h, U, W, b_h)
+        states.append(h)
+    return np.stack(states)"""),
+
+    # Task 1.3: the output layer
+    _bug(_O, OUT, "out-V-not-transposed", "    return h @ V + b_y"),
+    _bug(_O, OUT, "out-no-bias", "    return h @ V.T"),
+    _bug(_O, OUT, "out-last-step-only", "    return h[-1] @ V.T + b_y"),
+    _bug(_O, OUT, "out-softmax-applied", """
+    z = h @ V.T + b_y
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)"""),
+    _bug(_O, OUT, "out-tanh-applied", "    return np.tanh(h @ V.T + b_y)"),
+    _bug(_O, OUT, "out-loop-one-short", """
+    z = np.zeros((h.shape[0], h.shape[1], V.shape[0]))
+    for t in range(h.shape[0] - 1):
+        z[t] = h[t] @ V.T + b_y
+    return z"""),
+
+    # Task 1.4: the loss
+    _bug(_L, LOSS, "loss-softmax-over-time", """
+    s = z - z.max(axis=0, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=0, keepdims=True))
+    return -np.take_along_axis(log_p, y[..., None], axis=-1).sum() / z.shape[1]"""),
+    _bug(_L, LOSS, "loss-mean-over-time-too", """
+    s = z - z.max(axis=-1, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_p, y[..., None], axis=-1).mean()"""),
+    _bug(_L, LOSS, "loss-summed-over-batch", """
+    s = z - z.max(axis=-1, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_p, y[..., None], axis=-1).sum()"""),
+    _bug(_L, LOSS, "loss-no-max-shift", """
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_p, y[..., None], axis=-1).sum() / z.shape[1]"""),
+    _bug(_L, LOSS, "loss-sign-flipped", """
+    s = z - z.max(axis=-1, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return np.take_along_axis(log_p, y[..., None], axis=-1).sum() / z.shape[1]"""),
+    _bug(_L, LOSS, "loss-no-normalisation", """
+    return -np.take_along_axis(z, y[..., None], axis=-1).sum() / z.shape[1]"""),
+    _bug(_L, LOSS, "loss-per-step-array", """
+    s = z - z.max(axis=-1, keepdims=True)
+    log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0].sum(axis=1) / z.shape[1]"""),
+    _bug(_L, LOSS, "loss-fancy-index-wrong", """
+    s = z - z.max(axis=-1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=-1, keepdims=True)
+    return -np.log(p[..., y]).sum() / z.shape[1]"""),
+]
