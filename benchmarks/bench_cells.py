@@ -6,6 +6,8 @@ Prints one table: for each cell and dtype, the best-of-N time of
 * ``torch.nn``: ``torch.nn.RNN/LSTM/GRU`` with autograd (same weights, input with
   ``requires_grad``, so both compute the input gradient);
 * ``naive``: the straightforward per-step, per-gate implementation in ``naive_cells.py``;
+* ``torch.nn`` with oneDNN switched off, for context: torch runs the float32 LSTM on the CPU
+  through oneDNN's fused RNN kernels, and everything else through its own ATen kernels;
 
 the ratios, the achieved GFLOP/s of the matrix products (3 x 2 T B G H (D + H) flops for
 forward and backward) as a share of the machine's matrix-multiply peak measured in the same run,
@@ -78,7 +80,7 @@ def main(argv=None):
     for dtype_name in args.dtypes.split(","):
         dtype = np.dtype(dtype_name)
         peak = matmul_peak(np, torch, dtype, args.repeats)
-        print(f"{dtype_name} matmul peak (1024^3): NumPy {peak['numpy']:.1f} GFLOP/s, "
+        print(f"{dtype_name} matmul peak (N^3, N = 512..2048): NumPy {peak['numpy']:.1f} GFLOP/s, "
               f"torch {peak['torch']:.1f} GFLOP/s")
         peak_best = max(peak.values())
         for cell in args.cells.split(","):
@@ -111,16 +113,25 @@ def main(argv=None):
                 out.backward(dout_t)
                 return out.detach().numpy(), x_t.grad.numpy()
 
+            def run_torch_no_onednn():        # torch's own kernels (oneDNN runs LSTM float32)
+                torch.backends.mkldnn.enabled = False
+                try:
+                    return run_torch()
+                finally:
+                    torch.backends.mkldnn.enabled = True
+
             run_naive = naive_runner(naive_cells, cell, state, x, h0[0], c0[0], dout)
-            results = [run_ours(), run_torch(), run_naive()]
+            results = [run_ours(), run_torch(), run_naive(), run_torch_no_onednn()]
             if dtype == np.float64:   # all three compute the same numbers before we time them
                 # (elementwise relative error: entries near 1e-7 carry ~1e-15 rounding noise)
-                for name, (out, dx) in zip(("torch.nn", "naive"), results[1:]):
+                for name, (out, dx) in zip(("torch.nn", "naive", "torch.nn without oneDNN"),
+                                           results[1:]):
                     errors = relative_error(out, results[0][0]), relative_error(dx, results[0][1])
                     if max(errors) > 1e-8:
                         raise AssertionError(f"{cell}: {name} differs from rnnlib: "
                                              f"output {errors[0]:.1e}, dinput {errors[1]:.1e}")
-            times = best_times([run_ours, run_torch, run_naive], args.repeats)
+            times = best_times([run_ours, run_torch, run_naive, run_torch_no_onednn],
+                               args.repeats)
             flops = 3 * 2 * T * B * G * H * (D + H)
             per_step = cache_bytes_per_step(np, {"rnn": rnn, "lstm": lstm, "gru": gru}[cell],
                                             cell, state, x, h0[0], c0[0])
@@ -156,13 +167,17 @@ def best_times(fns, repeats):
     return best
 
 
-def matmul_peak(np, torch, dtype, repeats, N=1024):
-    """GFLOP/s of an N x N x N matrix product in NumPy and in torch (best of the repeats)."""
+def matmul_peak(np, torch, dtype, repeats, sizes=(512, 1024, 2048)):
+    """Best GFLOP/s of N x N x N matrix products in NumPy and in torch over a few N."""
     rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal((N, N)).astype(dtype) for _ in range(2))
-    a_t, b_t = torch.from_numpy(a), torch.from_numpy(b)
-    t_np, t_torch = best_times([lambda: a @ b, lambda: a_t @ b_t], max(3, repeats // 3))
-    return {"numpy": 2 * N ** 3 / t_np / 1e9, "torch": 2 * N ** 3 / t_torch / 1e9}
+    peak = {"numpy": 0.0, "torch": 0.0}
+    for N in sizes:
+        a, b = (rng.standard_normal((N, N)).astype(dtype) for _ in range(2))
+        a_t, b_t = torch.from_numpy(a), torch.from_numpy(b)
+        t_np, t_torch = best_times([lambda: a @ b, lambda: a_t @ b_t], max(3, repeats // 3))
+        peak["numpy"] = max(peak["numpy"], 2 * N ** 3 / t_np / 1e9)
+        peak["torch"] = max(peak["torch"], 2 * N ** 3 / t_torch / 1e9)
+    return peak
 
 
 def naive_runner(naive, cell, state, x, h0, c0, dout):
@@ -208,9 +223,9 @@ def cache_bytes_per_step(np, module, cell, state, x, h0, c0):
 def print_table(rows):
     head = ("cell", "dtype", "rnnlib ms", "torch ms", "naive ms", "rnnlib/torch",
             "naive/rnnlib", "rnnlib GFLOP/s (% peak)", "torch GFLOP/s (% peak)",
-            "cache B/step", "targets")
+            "cache B/step", "targets", "torch ms, no oneDNN")
     lines = []
-    for cell, dtype, (ours, theirs, naive), gflop, peak, per_step in rows:
+    for cell, dtype, (ours, theirs, naive, plain), gflop, peak, per_step in rows:
         max_ratio, min_speedup = TARGETS[dtype]
         met = ""
         if cell != "rnn":
@@ -220,7 +235,7 @@ def print_table(rows):
                       f"{naive * 1e3:.2f}", f"{ours / theirs:.2f}x", f"{naive / ours:.2f}x",
                       f"{gflop / ours:.1f} ({100 * gflop / ours / peak:.0f}%)",
                       f"{gflop / theirs:.1f} ({100 * gflop / theirs / peak:.0f}%)",
-                      f"{per_step:,.0f}", met))
+                      f"{per_step:,.0f}", met, f"{plain * 1e3:.2f} ({ours / plain:.2f}x)"))
     widths = [max(len(str(r[k])) for r in [head] + lines) for k in range(len(head))]
     fmt = " | ".join(f"{{:{w}}}" for w in widths)
     print()
