@@ -5,8 +5,10 @@ own ``SaveCells`` on the source notebook), so ``nbgrader export`` and the formgr
 scores as if nbgrader's autograder had written them. Each student's scores are one transaction;
 several grading processes may write at once (PostgreSQL: ``--db-url postgresql://...``).
 """
+import fcntl
 import time
 import warnings
+from contextlib import contextmanager
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
@@ -21,6 +23,29 @@ def _retry(fn, attempts=6):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * 2 ** attempt)
+
+
+@contextmanager
+def _registration_lock(db_url):
+    """Let one grading job at a time register the assignment (others then find it there)."""
+    if db_url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+        engine = create_engine(db_url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(640066)"))
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(640066)"))
+        finally:
+            engine.dispose()
+    elif db_url.startswith("sqlite:///") and len(db_url) > len("sqlite:///"):
+        with open(db_url[len("sqlite:///"):] + ".lock", "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
 
 
 def register_assignment(db_url, assignment, notebook_name, source_path):
@@ -39,7 +64,8 @@ def register_assignment(db_url, assignment, notebook_name, source_path):
         resources = {"nbgrader": {"db_url": db_url, "assignment": assignment,
                                   "notebook": notebook_name.rsplit(".", 1)[0]}}
         SaveCells().preprocess(nb, resources)
-    _retry(register)
+    with _registration_lock(db_url):
+        _retry(register)
 
 
 def write_scores(db_url, assignment, notebook_name, student, scores):

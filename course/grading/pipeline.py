@@ -86,9 +86,9 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     gradebook.register_assignment(db_url, assignment_name, assignment.notebook,
                                   course_root / "solutions" / assignment_name / assignment.notebook)
 
-    folders = find_submissions(submissions, assignment_name)
+    all_folders = find_submissions(submissions, assignment_name)
     k, n = shard
-    folders = {s: f for i, (s, f) in enumerate(sorted(folders.items())) if i % n == k}
+    folders = {s: f for i, (s, f) in enumerate(sorted(all_folders.items())) if i % n == k}
     records, todo = {}, []
     workdir = tempfile.mkdtemp(prefix="grading-")
     for student, folder in folders.items():
@@ -121,6 +121,11 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
+    for student, folder in all_folders.items():   # other shards' students, graded by other jobs
+        if student not in records:
+            done = _done(out / "records" / f"{student}.json", folder, assignment.version)
+            if done:
+                records[student] = done
     rows = [records[s] for s in sorted(records)]
     report.write_csv(out / "grades.csv", rows, assignment.tests)
     text = report.summary(rows, assignment.tests)

@@ -6,11 +6,15 @@ from a hidden test's source is ever printed.
 """
 import csv
 import html
+import re
 from collections import Counter, defaultdict
 
 STYLE = ("body{font-family:sans-serif;max-width:50em;margin:2em auto}"
          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
          "text-align:left;vertical-align:top}.ok{color:#060}.no{color:#a00}")
+
+
+_NUMBERS = re.compile(r" \(largest error [^)]*\)")
 
 
 def _fmt(x):
@@ -69,7 +73,7 @@ def summary(records, tests):
         for r in records:
             reason = r["tests"][t.grade_id]["reason"]
             if reason:
-                why[t.grade_id][reason.split(" [")[0]] += 1
+                why[t.grade_id][_NUMBERS.sub("", reason.split(" [")[0])] += 1
     lines += ["", "## Failures and why", ""]
     for grade_id, reasons in why.items():
         lines.append(f"- **{grade_id}**")
