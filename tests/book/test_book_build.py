@@ -83,6 +83,12 @@ def test_mathjax_is_served_from_the_site(built_html):
     assert (built_html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
 
 
+def test_site_root_has_a_favicon(built_html):
+    """Browsers ask for /favicon.ico on their own (e.g. on the index.html redirect): no 404."""
+    icon = built_html / "favicon.ico"
+    assert icon.is_file() and icon.read_bytes()[:4] == b"\x00\x00\x01\x00"   # ICO header
+
+
 def test_noop_rebuild_is_quick_and_executes_nothing(book_build):
     assert book_build.rebuild_returncode == 0, book_build.rebuild_log[-6000:]
     assert "Executing notebook" not in book_build.rebuild_log
