@@ -17,6 +17,8 @@ def main(argv=None):
                    "COURSE_ROOT/gradebook.db; e.g. postgresql://user@host/db)")
     p.add_argument("--out", default=None, help="output folder (default: COURSE_ROOT/grading/"
                    "ASSIGNMENT)")
+    p.add_argument("--autograded", default=None, help="where to write nbgrader-style autograded "
+                   "notebooks for `nbgrader generate_feedback` (default: COURSE_ROOT/autograded)")
     p.add_argument("--course-root", default=".", help="folder with solutions/ and assignments/")
     p.add_argument("--wall", type=float, default=30.0, help="seconds per task (wall clock)")
     p.add_argument("--memory", type=int, default=2048, help="MiB of address space per process")
@@ -29,7 +31,7 @@ def main(argv=None):
                     memory_bytes=args.memory << 20)
     records = grade_class(args.assignment, args.submissions, out=args.out, workers=args.workers,
                           db_url=args.db_url, course_root=args.course_root, limits=limits,
-                          force=args.force, shard=(k, n))
+                          force=args.force, shard=(k, n), autograded=args.autograded)
     return 1 if any(r["status"] == "error" for r in records) else 0
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import gradebook, report, sandbox
 from .grader import grade_submission, load_assignment
-from .notebook import folder_hash
+from .autograded import autograded_notebook
+from .notebook import SubmissionError, find_notebook, folder_hash, read_json_notebook
 
 _ASSIGNMENT = None   # set in the parent before the workers fork
 
@@ -59,6 +60,19 @@ def _write_json(path, data):
     os.replace(tmp, path)
 
 
+def _write_autograded(autograded, assignment, student, folder, record):
+    """``autograded/<student>/<assignment>/<notebook>`` for ``nbgrader generate_feedback``."""
+    try:
+        path, _ = find_notebook(folder, assignment.notebook)
+        submitted = read_json_notebook(path)
+    except SubmissionError:
+        submitted = None
+    target = Path(autograded) / student / assignment.name / assignment.notebook
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nb = autograded_notebook(assignment.release_nb, submitted, record)
+    target.write_text(json.dumps(nb, indent=1))
+
+
 def _done(record_path, folder, version):
     try:
         record = json.loads(record_path.read_text())
@@ -72,12 +86,13 @@ def _done(record_path, folder, version):
 
 def grade_class(assignment_name, submissions, out=None, workers=None, db_url=None,
                 course_root=".", limits=sandbox.Limits(), force=False, shard=(0, 1),
-                log=sys.stderr):
+                autograded=None, log=sys.stderr):
     """Grade every submission of ``assignment_name``; return the records (one per student)."""
     global _ASSIGNMENT
     course_root = Path(course_root).resolve()
     out = Path(out) if out else course_root / "grading" / assignment_name
     db_url = db_url or f"sqlite:///{course_root / 'gradebook.db'}"
+    autograded = Path(autograded) if autograded else course_root / "autograded"
     workers = workers or len(os.sched_getaffinity(0))
     sandbox.bwrap_path()   # fail early, with the fix, if bubblewrap is missing
     assignment = _ASSIGNMENT = load_assignment(course_root, assignment_name)
@@ -112,6 +127,7 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
                     gradebook.write_scores(db_url, assignment_name, assignment.notebook, student,
                                            {g: t["score"] for g, t in record["tests"].items()})
                     (out / "feedback" / f"{student}.html").write_text(report.feedback_html(record))
+                    _write_autograded(autograded, assignment, student, folders[student], record)
                 else:
                     errors += 1
                 _write_json(out / "records" / f"{student}.json", record)

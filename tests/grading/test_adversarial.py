@@ -10,6 +10,7 @@ import io
 import json
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -193,12 +194,14 @@ def graded(tmp_path_factory):
     good_hash = _sha(good_nb)
 
     log = io.StringIO()
+    course = tmp / "course"   # an nbgrader course folder, for generate_feedback
     records = pipeline.grade_class(ASSIGNMENT, submitted, out=out, workers=2, db_url=db_url,
-                                   course_root=SOURCE.parents[2], limits=LIMITS, log=log)
+                                   course_root=SOURCE.parents[2], limits=LIMITS, log=log,
+                                   autograded=course / "autograded")
     return dict(records={r["student"]: r for r in records}, expected=expected, out=out,
                 db_url=db_url, listener=listener, outside=outside, targets=targets,
                 good_nb=good_nb, good_hash=good_hash, earlier=earlier, log=log.getvalue(),
-                submitted=submitted)
+                submitted=submitted, course=course)
 
 
 STUDENTS = ["honest_again", "infinite_loop", "memory_bomb", "fork_bomb", "os_exit",
@@ -251,9 +254,12 @@ def test_no_process_outlives_grading(graded):
     assert left == []
 
 
+HIDDEN_BITS = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
+               "(5, 3, 2, 4)", "500.0"]
+
+
 def test_feedback_never_shows_hidden_tests(graded):
-    hidden_bits = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
-                   "(5, 3, 2, 4)", "500.0"]
+    hidden_bits = HIDDEN_BITS
     for student in STUDENTS:
         text = (graded["out"] / "feedback" / f"{student}.html").read_text()
         assert not any(bit in text for bit in hidden_bits), student
@@ -269,8 +275,24 @@ def test_rerun_is_idempotent_and_resumes(graded):
     log = io.StringIO()
     records = pipeline.grade_class(ASSIGNMENT, graded["submitted"], out=out, workers=2,
                                    db_url=db_url, course_root=SOURCE.parents[2], limits=LIMITS,
-                                   log=log)
+                                   log=log, autograded=graded["course"] / "autograded")
     assert f"{len(STUDENTS) - 1} already graded, 1 to grade" in log.getvalue()
     assert (out / "grades.csv").read_text() == before
     assert {r["student"]: r["score"] for r in records} == \
         {s: graded["records"][s]["score"] for s in STUDENTS}
+
+
+def test_nbgrader_generate_feedback_works_without_hidden_tests(graded):
+    course = graded["course"]
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT,
+                           f"--CourseDirectory.root={course}",
+                           f"--CourseDirectory.db_url={graded['db_url']}"],
+                          cwd=course, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for student in ["honest", "partial", "fork_bomb", "malformed_json"]:
+        html = (course / "feedback" / student / ASSIGNMENT / "assignment1.html").read_text()
+        score = graded["records"][student]["score"]
+        assert f"(Score: {score:.1f} / 12.0)" in html
+        assert not any(bit in html for bit in HIDDEN_BITS), student
+    partial = (course / "feedback" / "partial" / ASSIGNMENT / "assignment1.html").read_text()
+    assert "averaged over time" in partial

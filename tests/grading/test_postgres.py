@@ -78,7 +78,8 @@ def test_two_jobs_write_one_postgres_gradebook_at_once(tmp_path, postgres_url):
 
     command = [sys.executable, "-m", "course.grading", ASSIGNMENT, str(submitted),
                "--workers", "2", "--db-url", postgres_url, "--out", str(out),
-               "--course-root", str(REPO), "--wall", "10"]
+               "--course-root", str(REPO), "--wall", "10",
+               "--autograded", str(tmp_path / "autograded")]
     jobs = [subprocess.Popen(command + ["--shard", f"{k}/2"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True) for k in range(2)]
     logs = [job.communicate(timeout=300)[0] for job in jobs]
