@@ -9,13 +9,14 @@ notebooks.
 import re
 import time
 
+import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from .bugs.assignment1 import BUGS
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, REPO, autograde, cell_by_id, generate,
-                               grade_id, make_course, outputs, read, scores, solution_ids, solved,
-                               submit, with_cell)
+                               grade_id, make_course, nbgrader, outputs, read, scores, solution_ids,
+                               solved, submit, with_cell)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
 
@@ -151,6 +152,15 @@ def test_the_completed_notebook_runs_top_to_bottom_in_under_a_minute(graded):
     assert time.perf_counter() - start < 60
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+
+
+def test_nbgrader_validate_passes_the_completed_notebook_and_flags_each_public_test_of_the_release(
+        graded, tmp_path):
+    """What students run before submitting (the hidden-test cells are empty in their copy)."""
+    nbformat.write(solved(read(RELEASE), read(SOURCE)), str(tmp_path / "done.ipynb"))
+    assert "Success! Your notebook passes all the tests." in nbgrader(graded[0], "validate",
+                                                                      str(tmp_path / "done.ipynb"))
+    assert "VALIDATION FAILED ON 4 CELL(S)!" in nbgrader(graded[0], "validate", str(RELEASE))
 
 
 # The bug catalogue.

@@ -148,3 +148,19 @@ BUGS = [
     p = np.exp(s) / np.exp(s).sum(axis=-1, keepdims=True)
     return -np.log(p[..., y]).sum() / z.shape[1]"""),
 ]
+
+# Reaching the reference answers in rnnlib through a name bound outside the function.
+BUGS += [
+    Bug(_Q, "seq-calls-rnnlib-by-alias", '''from rnnlib import rnn_forward as reference
+
+def rnn_forward(x, h0, W, U, b_h):
+    return reference(x, h0, W, U, b_h)[0]'''),
+    Bug(_O, "out-calls-rnnlib-by-alias", '''from rnnlib.output import output_forward as reference
+
+def output_forward(h, V, b_y):
+    return reference(h, V, b_y)[0]'''),
+    Bug(_L, "loss-calls-rnnlib-module", '''import rnnlib
+
+def softmax_cross_entropy(z, y):
+    return rnnlib.softmax_cross_entropy(z, y)[0]'''),
+]
