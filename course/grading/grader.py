@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +136,25 @@ def _killed_reason(task, run, limits):
             "(sys.exit or os._exit at the top level of a cell, or in the function?)")
 
 
+def _check_npz(data, max_bytes):
+    """Refuse results that would expand beyond what came back (a zip bomb): stored members only,
+    and no array claiming more bytes than its member holds."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size > max_bytes:
+                raise ValueError("compressed or oversized member")
+            with z.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"npy format {version}")
+                if dtype.hasobject or dtype.itemsize * int(np.prod(shape)) > info.file_size:
+                    raise ValueError("array header larger than its data")
+
+
 def _run_task(assignment, task, cells, rng, workdir, limits):
     """Grade one task; returns ({test grade_id: reason or ''}, cell_errors or None, seconds)."""
     cases = task.cases(rng)
@@ -149,6 +169,7 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     data = None
     if not run.killed and run.result:
         try:
+            _check_npz(run.result, limits.result_bytes)
             with np.load(io.BytesIO(run.result), allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
             meta = json.loads(bytes(data.pop("meta")).decode())

@@ -114,19 +114,47 @@ def bwrap_argv(job_dir, argv, limits, uid):
     return cmd + list(argv)
 
 
+# Sandbox uids: 61000-68999 for numbered workers, 70000-89999 (by pid) otherwise.
+UID_MIN, UID_MAX = 61000, 90000
 _UID = None
 
 
 def set_worker_slot(slot):
     """Give this worker process its own sandbox uid (see :func:`sandbox_uid`)."""
     global _UID
-    _UID = 61000 + slot % 4000
+    _UID = 61000 + slot % 8000
 
 
 def sandbox_uid():
     """An unprivileged uid for this worker, not shared with concurrent workers (so that
     RLIMIT_NPROC, counted per uid, is per sandbox; root is exempt from it, so never root)."""
-    return _UID if _UID is not None else 61000 + os.getpid() % 4000
+    return _UID if _UID is not None else 70000 + os.getpid() % 20000
+
+
+def _reap(uid, timeout_s=5.0):
+    """Kill whatever still runs as ``uid`` and wait until it is gone.
+
+    The kernel kills a PID namespace's processes when its first process dies, but not
+    synchronously; this makes "nothing outlives the run" hold when :func:`run` returns.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat(f"/proc/{name}").st_uid == uid:
+                        left.append(int(name))
+                except OSError:
+                    pass
+        if not left or time.monotonic() > deadline:
+            return not left
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.01)
 
 
 def run(job_dir, argv, limits=Limits(), uid=None):
@@ -192,6 +220,7 @@ def run(job_dir, argv, limits=Limits(), uid=None):
         sel.close()
         os.close(read_end)
         proc.stdout.close()
+        _reap(uid)
     return SandboxResult(returncode=proc.returncode, result=bytes(result),
                          log=log.decode("utf-8", "replace"), killed=killed,
                          seconds=time.monotonic() - start)

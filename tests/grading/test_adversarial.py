@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from course.grading import gradebook, pipeline
+from course.grading import gradebook, pipeline, sandbox
 from course.grading.sandbox import Limits
 
 from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, code_cell, relabelled, solved, write
@@ -183,6 +183,16 @@ def graded(tmp_path_factory):
         "    s = z - z.max(axis=-1, keepdims=True)\n"
         "    logp = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))\n"
         "    return float(-np.take_along_axis(logp, y[..., None], axis=-1).mean())\n")}))
+    add("forged_result", FULL - 3, "malformed", solved(replace={"1.1": (
+        "import io, json, os, sys\n"
+        "def rnn_step_forward(x, h_prev, W, U, b_h):\n"
+        "    # write a compressed (zip-bomb) result claiming success straight to the channel\n"
+        "    meta = json.dumps({'cells': [], 'cases': [{'error': None, 'n_out': 1}] * 5})\n"
+        "    buf = io.BytesIO()\n"
+        "    np.savez_compressed(buf, c0_out0=np.zeros(1 << 24),\n"
+        "                        meta=np.frombuffer(meta.encode(), dtype=np.uint8))\n"
+        "    os.write(int(sys.argv[1]), buf.getvalue())\n"
+        "    os._exit(0)\n")}))
     expected["honest"] = (FULL, "")
 
     # a grade recorded before this run, for a student not in it
@@ -208,7 +218,7 @@ STUDENTS = ["honest_again", "infinite_loop", "memory_bomb", "fork_bomb", "os_exi
             "kernel_crash", "huge_output", "monkeypatcher", "ipython_tricks", "grading_only",
             "relabelled_tests", "malformed_json", "not_a_notebook", "json_not_notebook",
             "missing_notebook", "renamed_notebook", "symlink", "reader", "uses_rnnlib", "writer",
-            "network", "background", "partial", "honest"]
+            "network", "background", "partial", "forged_result", "honest"]
 
 
 @pytest.mark.parametrize("student", STUDENTS)
@@ -250,7 +260,8 @@ def test_no_network(graded):
 
 def test_no_process_outlives_grading(graded):
     ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
-    left = [line for line in ps.splitlines() if 61000 <= int(line.split()[0]) < 65000]
+    left = [line for line in ps.splitlines()
+            if sandbox.UID_MIN <= int(line.split()[0]) < sandbox.UID_MAX]
     assert left == []
 
 

@@ -1,0 +1,90 @@
+"""The sandbox on its own: what code inside can see, write, reach and leave behind."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course.grading import sandbox
+from course.grading.sandbox import Limits
+
+pytestmark = pytest.mark.xdist_group("grading")
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROBE = r'''
+import json, os, socket, sys
+report = {"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
+          "env": sorted(os.environ), "root": sorted(os.listdir("/"))}
+report["repo"] = sorted(os.listdir(REPO)) if os.path.isdir(REPO) else []   # the venv lives there
+for name, path in [("home", os.path.expanduser("~/note")), ("tmp", "/tmp/note"),
+                   ("job", "probe_out"), ("usr", "/usr/note")]:
+    try:
+        open(path, "w").write("x")
+        report["write_" + name] = True
+    except OSError:
+        report["write_" + name] = False
+try:
+    socket.create_connection(("127.0.0.1", 22), timeout=1)
+    report["net"] = True
+except OSError:
+    report["net"] = False
+try:
+    import rnnlib
+    report["rnnlib"] = True
+except ImportError:
+    report["rnnlib"] = False
+os.write(int(sys.argv[1]), json.dumps(report).encode())
+'''
+
+
+def _run(tmp_path, code, limits=Limits(wall_s=10), args=("{RESULT_FD}",)):
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "probe.py").write_text(code)
+    (job / "probe.py").chmod(0o644)
+    return sandbox.run(job, [sys.executable, "probe.py", *args], limits)
+
+
+def test_sees_only_its_job_writes_only_scratch_no_network(tmp_path):
+    run = _run(tmp_path, f"REPO = {str(REPO)!r}\n" + PROBE)
+    assert run.returncode == 0, run.log
+    report = json.loads(run.result)
+    assert sandbox.UID_MIN <= report["uid"] < sandbox.UID_MAX   # never root
+    assert report["files"] == ["probe.py"]
+    assert set(report["repo"]) <= {".venv"} and not report["rnnlib"]   # no solutions, no rnnlib
+    assert report["write_home"] and report["write_tmp"]
+    assert not report["write_job"] and not report["write_usr"]
+    assert not report["net"]
+    assert set(report["env"]) <= {"PATH", "HOME", "USER", "LANG", "OPENBLAS_NUM_THREADS",
+                                  "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND",
+                                  "LC_CTYPE", "PWD"}
+    assert not any("grad" in name.lower() or "sandbox" in name.lower() for name in report["env"])
+
+
+def test_wall_clock_kills_the_whole_tree(tmp_path):
+    code = ("import subprocess, time\n"
+            "subprocess.Popen(['sleep', '300'])\n"
+            "while True:\n    pass\n")
+    run = _run(tmp_path, code, Limits(wall_s=2), args=())
+    assert run.killed == "timeout" and run.seconds < 10
+    ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    assert not [line for line in ps.splitlines()
+                if sandbox.UID_MIN <= int(line.split()[0]) < sandbox.UID_MAX and "sleep 300" in line]
+
+
+def test_scratch_and_file_size_are_limited(tmp_path):
+    code = ("import os, sys\n"
+            "try:\n    open('/tmp/big', 'wb').write(b'x' * (8 << 20))\n    r = 'wrote'\n"
+            "except OSError as e:\n    r = type(e).__name__\n"
+            "os.write(int(sys.argv[1]), r.encode())\n")
+    run = _run(tmp_path, code, Limits(wall_s=10, scratch_bytes=4 << 20))
+    assert run.result == b"OSError"
+
+
+def test_output_flood_is_cut(tmp_path):
+    run = _run(tmp_path, "while True:\n    print('x' * 10000)\n", Limits(wall_s=10, log_max=1 << 20),
+               args=())
+    assert run.killed == "output" and len(run.log) <= Limits().log_keep
