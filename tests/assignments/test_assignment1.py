@@ -2,9 +2,9 @@
 
 One module fixture copies the course into a temporary folder, generates the release there and
 autogrades every submission in a single nbgrader run: the instructor's solution, the untouched
-release, one submission per task with only that task unanswered, and one per catalogued bug
-(tests/assignments/bugs/assignment1.py). The tests then read the gradebook and the autograded
-notebooks.
+release, one submission per task with only that task unanswered, one per catalogued bug and one
+per correct answer written in another style (both in tests/assignments/bugs/assignment1.py). The
+tests then read the gradebook and the autograded notebooks.
 """
 import re
 import time
@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .bugs.assignment1 import BUGS
+from .bugs.assignment1 import BUGS, CORRECT
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, REPO, autograde, cell_by_id, generate,
                                grade_id, make_course, nbgrader, outputs, read, scores, solution_ids,
                                solved, submit, with_cell)
@@ -52,6 +52,8 @@ def graded(tmp_path_factory):
         submissions[f"unanswered-{task}"] = with_cell(answer, task, cell_by_id(release_nb, task).source)
     for bug in BUGS:
         submissions[f"bug-{bug.name.lower()}"] = with_cell(answer, bug.cell, bug.source)
+    for variant in CORRECT:
+        submissions[variant.name] = with_cell(answer, variant.cell, variant.source)
     for student, nb in submissions.items():
         submit(course, A, student, {NB: nb})
     autograde(course, A)
@@ -181,6 +183,12 @@ def test_catalogued_bug_loses_its_functions_points_only(graded, bug):
         {gid: texts[gid][-800:] for gid in failed}
 
 
+@pytest.mark.parametrize("variant", CORRECT, ids=[v.name for v in CORRECT])
+def test_correct_answer_in_another_style_scores_full_marks(graded, variant):
+    m = marks(graded, variant.name)
+    assert all(score == max_score for score, max_score in m.values()), m
+
+
 def test_catalogue_has_at_least_five_bugs_per_graded_function():
     for task in TASKS:
         assert sum(b.cell == task for b in BUGS) >= 5, task
@@ -188,6 +196,6 @@ def test_catalogue_has_at_least_five_bugs_per_graded_function():
 
 def test_bugs_are_valid_python_and_differ_from_the_solution():
     source = read(SOURCE)
-    for bug in BUGS:     # a bug that does not even compile would be "caught" for the wrong reason
+    for bug in BUGS + CORRECT:     # a bug that does not even compile would be "caught" for the wrong reason
         compile(bug.source, bug.name, "exec")
         assert bug.source.strip() != cell_by_id(source, bug.cell).source.strip()

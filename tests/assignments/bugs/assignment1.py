@@ -1,9 +1,11 @@
-"""Realistic student bugs for assignment 1 (the RNN forward pass), as test data.
+"""Realistic student bugs for assignment 1 (the RNN forward pass), and correct answers written
+differently from the instructor's, as test data.
 
-Each bug is the whole solution cell as a student with that mistake would write it. The test
-(tests/assignments/test_assignment1.py) plants each bug in the instructor's solution, autogrades all
-of them in one nbgrader run, and checks that the bug's function loses points, the other functions
-keep all of theirs, and the feedback names the function.
+Each entry is the whole solution cell as a student would write it. The test
+(tests/assignments/test_assignment1.py) plants each one in the instructor's solution and autogrades
+all of them in one nbgrader run. For each of ``BUGS`` the bug's function must lose points, the other
+functions keep all of theirs, and the feedback name the function; each of ``CORRECT`` must score
+full marks (the tests are not stricter than the instructions).
 """
 from typing import NamedTuple
 
@@ -12,6 +14,9 @@ class Bug(NamedTuple):
     cell: str     # grade_id of the solution cell the bug replaces
     name: str     # a short slug, used as the student id
     source: str   # the cell's new source
+
+
+Correct = Bug     # the same three fields, for an answer that must score full marks
 
 
 STEP = '''def rnn_step_forward(x, h_prev, W, U, b_h):
@@ -163,4 +168,54 @@ def output_forward(h, V, b_y):
 
 def softmax_cross_entropy(z, y):
     return rnnlib.softmax_cross_entropy(z, y)[0]'''),
+]
+
+# Correct answers in other styles than the instructor's: they must keep every point.
+CORRECT = [
+    _bug(_S, STEP, "ok-step-np-dot", "    return np.tanh(np.dot(x, W.T) + np.dot(h_prev, U.T) + b_h)"),
+    _bug(_S, STEP, "ok-step-column-vectors", """
+    a = (W @ x.T + U @ h_prev.T + b_h[:, None]).T
+    return np.tanh(a)"""),
+    _bug(_S, STEP, "ok-step-einsum", """
+    return np.tanh(np.einsum("hd,bd->bh", W, x) + np.einsum("hk,bk->bh", U, h_prev) + b_h)"""),
+    _bug(_Q, SEQ, "ok-seq-preallocated", """
+    T, B = x.shape[:2]
+    h = np.zeros((T, B, W.shape[0]))
+    h_prev = h0
+    for t in range(T):
+        h[t] = rnn_step_forward(x[t], h_prev, W, U, b_h)
+        h_prev = h[t]
+    return h"""),
+    _bug(_Q, SEQ, "ok-seq-iterate-over-x", """
+    states, h = [], h0
+    for x_t in x:
+        h = rnn_step_forward(x_t, h, W, U, b_h)
+        states.append(h)
+    return np.array(states)"""),
+    _bug(_O, OUT, "ok-out-loop", """
+    z = np.empty((h.shape[0], h.shape[1], V.shape[0]))
+    for t in range(h.shape[0]):
+        z[t] = h[t] @ V.T + b_y
+    return z"""),
+    _bug(_O, OUT, "ok-out-einsum", '    return np.einsum("tbh,kh->tbk", h, V) + b_y'),
+    _bug(_O, OUT, "ok-out-tensordot", "    return np.tensordot(h, V, axes=([2], [1])) + b_y"),
+    _bug(_L, LOSS, "ok-loss-one-hot", """
+    T, B, K = z.shape
+    m = z.max(axis=-1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return -(np.eye(K)[y] * log_p).sum() / B"""),
+    _bug(_L, LOSS, "ok-loss-loops", """
+    T, B, K = z.shape
+    total = 0.0
+    for t in range(T):
+        for b in range(B):
+            m = z[t, b].max()
+            total += m + np.log(np.sum(np.exp(z[t, b] - m))) - z[t, b, y[t, b]]
+    return total / B"""),
+    _bug(_L, LOSS, "ok-loss-fancy-index", """
+    T, B, _ = z.shape
+    m = z.max(axis=-1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    t, b = np.meshgrid(np.arange(T), np.arange(B), indexing="ij")
+    return np.sum(-log_p[t, b, y]) / B"""),
 ]
