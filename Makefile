@@ -52,8 +52,11 @@ test: venv system-packages
 release: venv
 	$(BIN)/python -m course.release
 
+# Students: copy the released notebooks into my-work/ (never overwriting your answers) and open
+# JupyterLab there, with rnnlib and every pinned package available.
 lab: venv
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --allow-root assignments/
+	@mkdir -p my-work && cp -rn assignments/. my-work/
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --allow-root my-work/
 
 clean:
 	rm -rf _build
