@@ -42,9 +42,16 @@ def points(marks, task):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def released(tmp_path_factory):
+    """(course, release folder): a temporary course after a fresh ``generate_assignment``."""
     course = make_course(tmp_path_factory.mktemp("a1"), [A])
-    release_dir = generate(course, A)
+    return course, generate(course, A)
+
+
+@pytest.fixture(scope="module")
+def graded(released):
+    """(course, release folder) after one ``autograde`` run over every submission."""
+    course, release_dir = released
     release_nb, source_nb = read(release_dir / f"{NB}.ipynb"), read(SOURCE)
     answer = solved(release_nb, source_nb)
     submissions = {"solution": answer, "release": release_nb}
@@ -66,8 +73,8 @@ def marks(graded, student):
 
 # (a) The committed release is what nbgrader generates, and gives nothing away.
 
-def test_release_equals_a_fresh_generate_assignment(graded):
-    fresh_dir = graded[1]
+def test_release_equals_a_fresh_generate_assignment(released):
+    fresh_dir = released[1]
     assert sorted(p.name for p in fresh_dir.iterdir()) == sorted(p.name for p in RELEASE.parent.iterdir()), \
         "assignments/assignment1/ holds other files than a fresh release: run `make release`"
     fresh, committed = read(fresh_dir / f"{NB}.ipynb"), read(RELEASE)
