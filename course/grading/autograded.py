@@ -39,8 +39,8 @@ def autograded_notebook(release_nb, submitted_nb, record):
                 cell["source"] = answer
         elif meta.get("grade") and meta.get("grade_id") in record["tests"]:
             test = record["tests"][meta["grade_id"]]
-            text = ("Passed.\n" if not test["reason"]
-                    else f"Failed ({test['score']:g} of {test['points']:g} points): {test['reason']}\n")
+            text = ("Passed.\n" if not test["reason"] else
+                    f"Failed ({test['score']:g} of {test['points']:g} points): {test['reason']}\n")
             cell["outputs"] = [{"output_type": "stream",
                                 "name": "stdout" if not test["reason"] else "stderr",
                                 "text": text}]

@@ -6,6 +6,9 @@ scores as if nbgrader's autograder had written them. Each student's scores are o
 several grading processes may write at once (PostgreSQL: ``--db-url postgresql://...``).
 """
 import fcntl
+import hashlib
+import os
+import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -19,7 +22,7 @@ def _retry(fn, attempts=6):
     for attempt in range(attempts):
         try:
             return fn()
-        except Exception:   # IntegrityError, OperationalError, nbgrader's InvalidEntry wrapping them
+        except Exception:   # IntegrityError, OperationalError, or nbgrader's InvalidEntry
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * 2 ** attempt)
@@ -41,7 +44,9 @@ def _registration_lock(db_url):
         finally:
             engine.dispose()
     elif db_url.startswith("sqlite:///") and len(db_url) > len("sqlite:///"):
-        with open(db_url[len("sqlite:///"):] + ".lock", "w") as f:
+        # SQLite serves one machine: a lock file in its temporary folder, keyed by the database
+        key = hashlib.sha256(os.path.abspath(db_url[len("sqlite:///"):]).encode()).hexdigest()
+        with open(os.path.join(tempfile.gettempdir(), f"course-grading-{key[:16]}.lock"), "w") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             yield
     else:

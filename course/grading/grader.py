@@ -43,7 +43,11 @@ class Assignment:
 
 def load_assignment(course_root, name, source_dir="solutions", release_dir="assignments"):
     """Read the source and release notebooks and the spec; run the instructor's solution."""
-    spec = importlib.import_module(f"course.grading.specs.{name}")
+    try:
+        spec = importlib.import_module(f"course.grading.specs.{name}")
+    except ModuleNotFoundError:
+        raise SystemExit(f"no grading spec for {name!r}: write course/grading/specs/{name}.py "
+                         "(see course/grading/specs/assignment1.py)") from None
     course_root = Path(course_root)
     source_path = course_root / source_dir / name / spec.NOTEBOOK
     release_path = course_root / release_dir / name / spec.NOTEBOOK

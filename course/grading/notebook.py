@@ -56,8 +56,9 @@ def read_json_notebook(path):
     except UnicodeDecodeError:
         raise SubmissionError(f"{path.name} is not a notebook: it is not UTF-8 text") from None
     except json.JSONDecodeError as e:
-        raise SubmissionError(f"{path.name} is not a valid notebook: broken JSON at line {e.lineno}, "
-                              f"column {e.colno} ({e.msg}); open it in Jupyter, save, resubmit") from None
+        raise SubmissionError(f"{path.name} is not a valid notebook: broken JSON at line "
+                              f"{e.lineno}, column {e.colno} ({e.msg}); open it in Jupyter, "
+                              "save, resubmit") from None
     except (ValueError, RecursionError) as e:
         raise SubmissionError(f"{path.name} is not a valid notebook ({type(e).__name__})") from None
     if (not isinstance(nb, dict) or not isinstance(nb.get("cells"), list)
@@ -136,7 +137,8 @@ def find_notebook(folder, expected_name):
     if not others:
         raise SubmissionError(f"no notebook: {expected_name} is missing from the submission")
     raise SubmissionError(f"{expected_name} is missing and {len(others)} other notebooks were "
-                          f"submitted ({', '.join(p.name for p in others)}): cannot tell which to grade")
+                          f"submitted ({', '.join(p.name for p in others)}): cannot tell which "
+                          "to grade")
 
 
 def file_hash(path):

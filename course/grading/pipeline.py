@@ -23,10 +23,8 @@ from .notebook import SubmissionError, find_notebook, folder_hash, read_json_not
 _ASSIGNMENT = None   # set in the parent before the workers fork
 
 
-def _init_worker(counter):
-    with counter.get_lock():
-        counter.value += 1
-        sandbox.set_worker_slot(counter.value)
+def _init_worker():
+    sandbox.sandbox_uid()   # claim this worker's own sandbox uid now
 
 
 def find_submissions(submissions, assignment):
@@ -119,8 +117,7 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     start, errors = time.monotonic(), 0
     try:
         context = multiprocessing.get_context("fork")
-        slots = context.Value("i", 0)
-        with context.Pool(workers, _init_worker, (slots,), maxtasksperchild=50) as pool:
+        with context.Pool(workers, _init_worker, maxtasksperchild=50) as pool:
             for i, record in enumerate(pool.imap_unordered(_grade_one, todo), 1):
                 student = record["student"]
                 if record["status"] != "error":
@@ -133,7 +130,8 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
                 _write_json(out / "records" / f"{student}.json", record)
                 records[student] = record
                 print(f"[{i}/{len(todo)}] {student}: {record['score']:g}/{record['max_score']:g} "
-                      f"{record['status']} ({time.monotonic() - start:.1f} s)", file=log, flush=True)
+                      f"{record['status']} ({time.monotonic() - start:.1f} s)", file=log,
+                      flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -39,7 +39,8 @@ def feedback_html(record):
             + (f"<h2>About the submission</h2><ul>{notes}</ul>" if notes else "")
             + "<table><tr><th>Task</th><th>Tests</th><th>Score</th><th>Result</th></tr>"
             + "".join(rows) + "</table>"
-            + (f"<h2>Cells that raised an error while grading</h2><ul>{cells}</ul>" if cells else "")
+            + (f"<h2>Cells that raised an error while grading</h2><ul>{cells}</ul>"
+               if cells else "")
             + "<p>Each function was graded on its own, in a fresh Python process, with new "
               "inputs; hidden test cells are described without their inputs.</p></body></html>")
 
@@ -47,7 +48,8 @@ def feedback_html(record):
 def write_csv(path, records, tests):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "score", "max_score", "status", *[t.grade_id for t in tests], "notes"])
+        w.writerow(["student", "score", "max_score", "status", *[t.grade_id for t in tests],
+                    "notes"])
         for r in sorted(records, key=lambda r: r["student"]):
             w.writerow([r["student"], _fmt(r["score"]), _fmt(r["max_score"]), r["status"],
                         *[_fmt(r["tests"][t.grade_id]["score"]) for t in tests],

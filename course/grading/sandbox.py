@@ -18,12 +18,14 @@ What comes back: the bytes written to file descriptor 3 (the result channel, cap
 of stdout/stderr (capped; a flood past ``log_max`` kills the sandbox). The caller parses the result
 as data only (``np.load(..., allow_pickle=False)``).
 """
+import fcntl
 import os
 import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,21 +116,32 @@ def bwrap_argv(job_dir, argv, limits, uid):
     return cmd + list(argv)
 
 
-# Sandbox uids: 61000-68999 for numbered workers, 70000-89999 (by pid) otherwise.
-UID_MIN, UID_MAX = 61000, 90000
-_UID = None
-
-
-def set_worker_slot(slot):
-    """Give this worker process its own sandbox uid (see :func:`sandbox_uid`)."""
-    global _UID
-    _UID = 61000 + slot % 8000
+# Sandbox uids: each process that runs sandboxes claims one of these for its lifetime, with a
+# lock file, so that no two concurrent sandboxes on the machine share a uid (RLIMIT_NPROC counts
+# per uid, and :func:`_reap` kills by uid), even across separate grading commands.
+UID_MIN, UID_MAX = 61000, 69000
+_UID = _UID_LOCK = _UID_PID = None
 
 
 def sandbox_uid():
-    """An unprivileged uid for this worker, not shared with concurrent workers (so that
-    RLIMIT_NPROC, counted per uid, is per sandbox; root is exempt from it, so never root)."""
-    return _UID if _UID is not None else 70000 + os.getpid() % 20000
+    """This process's sandbox uid: unprivileged (root is exempt from RLIMIT_NPROC) and its own;
+    claimed on first use, and claimed anew in a forked child (the parent keeps its own)."""
+    global _UID, _UID_LOCK, _UID_PID
+    if _UID is not None and _UID_PID == os.getpid():
+        return _UID
+    if _UID_LOCK is not None:
+        os.close(_UID_LOCK)   # the parent's claim, inherited through fork
+    for uid in range(UID_MIN, UID_MAX):
+        fd = os.open(os.path.join(tempfile.gettempdir(), f"course-grading-uid-{uid}.lock"),
+                     os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _UID, _UID_LOCK, _UID_PID = uid, fd, os.getpid()
+        return uid
+    raise RuntimeError(f"no free sandbox uid in {UID_MIN}-{UID_MAX - 1}")
 
 
 def _reap(uid, timeout_s=5.0):

