@@ -64,7 +64,18 @@ def summary(records, tests):
         lines += [f"Mean {sum(totals) / len(totals):.2f} / {_fmt(records[0]['max_score'])}; "
                   f"full marks: {sum(r['score'] == r['max_score'] for r in records)}; "
                   f"ungradable: {sum(r['status'] != 'graded' for r in records)}.", ""]
-    lines += ["| test cell | points | score distribution (score: students) | mean |",
+    lines += ["| task | points | score distribution (score: students) | mean |", "|---|---|---|---|"]
+    tasks = {}
+    for t in tests:
+        name = next((r["tests"][t.grade_id]["task"] for r in records
+                     if r["tests"][t.grade_id]["task"]), t.grade_id)
+        tasks.setdefault(name, []).append(t)
+    for task, cells in tasks.items():
+        scores = Counter(sum(r["tests"][t.grade_id]["score"] for t in cells) for r in records)
+        dist = ", ".join(f"{_fmt(s)}: {n}" for s, n in sorted(scores.items(), reverse=True))
+        mean = sum(s * n for s, n in scores.items()) / max(1, len(records))
+        lines.append(f"| {task} | {_fmt(sum(t.points for t in cells))} | {dist} | {mean:.2f} |")
+    lines += ["", "| test cell | points | score distribution (score: students) | mean |",
               "|---|---|---|---|"]
     why = defaultdict(Counter)
     for t in tests:
