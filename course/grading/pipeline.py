@@ -1,7 +1,7 @@
 """Grade a class: find submissions, grade them in parallel workers, record everything, resume.
 
-Per student the parent writes, in this order, the gradebook transaction, the feedback HTML and
-the result record ``records/<student>.json``; a complete record whose submission hash and
+Per student the parent writes, in this order, the gradebook transaction, the feedback HTML, the
+nbgrader-style autograded notebook and the result record ``records/<student>.json``; a complete record whose submission hash and
 assignment version match means "done", so re-running skips it (idempotent) and an interrupted
 run picks up where it stopped. Workers only grade; all writes happen in the parent.
 """
@@ -30,6 +30,9 @@ def _init_worker():
 def find_submissions(submissions, assignment):
     """{student: folder} for ``submitted/<student>/<assignment>`` (or ``<dir>/<student>/...``)."""
     base = Path(submissions)
+    if not base.is_dir():
+        raise SystemExit(f"no submissions folder {base} (expected submitted/<student>/"
+                         f"{assignment}/*.ipynb, as `nbgrader collect` leaves them)")
     if (base / "submitted").is_dir():
         base = base / "submitted"
     found = {}
@@ -94,12 +97,12 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     workers = workers or len(os.sched_getaffinity(0))
     sandbox.bwrap_path()   # fail early, with the fix, if bubblewrap is missing
     assignment = _ASSIGNMENT = load_assignment(course_root, assignment_name)
+    all_folders = find_submissions(submissions, assignment_name)
     for sub in ("records", "feedback"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     gradebook.register_assignment(db_url, assignment_name, assignment.notebook,
                                   course_root / "solutions" / assignment_name / assignment.notebook)
 
-    all_folders = find_submissions(submissions, assignment_name)
     k, n = shard
     folders = {s: f for i, (s, f) in enumerate(sorted(all_folders.items())) if i % n == k}
     records, todo = {}, []
