@@ -91,7 +91,7 @@ def _expected(assignment, task, case):
         ref[name] = saved
 
 
-def _job(workdir, cells, task, cases):
+def _job(workdir, cells, task, cases, cells_seconds):
     """Write one sandbox job folder: code, plan, inputs and the harness."""
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
     arrays, plan_cases = {}, []
@@ -107,7 +107,7 @@ def _job(workdir, cells, task, cases):
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
-    plan = {"function": task.function, "cases": plan_cases,
+    plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
             "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()}}
     (job / "cells.json").write_text(json.dumps(cells))
     (job / "plan.json").write_text(json.dumps(plan))
@@ -164,7 +164,7 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     cases = task.cases(rng)
     expected = [_expected(assignment, task, case) for case in cases]
     hidden = {t.grade_id: t.hidden for t in assignment.tests}
-    job = _job(workdir, cells, task, cases)
+    job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2)
     try:
         run = sandbox.run(job, [sys.executable, "harness.py", "{RESULT_FD}"], limits)
     finally:

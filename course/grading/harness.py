@@ -15,12 +15,22 @@ it leaves in the result are looked at, by the grader, outside.
 import io
 import json
 import os
+import signal
 import sys
+import time
 
 
 def _describe(exc):
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= 500 else text[:500] + "..."
+
+
+class CellTimeout(BaseException):
+    """Raised in a cell that ran past the time for top-level code."""
+
+
+def _interrupt(signum, frame):
+    raise CellTimeout("the cell ran too long and was interrupted")
 
 
 class _Shell:
@@ -45,11 +55,22 @@ def main():
     shell = _Shell()
     ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": lambda: shell}
     cell_errors = []
+    # Top-level code gets at most plan["cells_seconds"] in all (a training loop left in a cell
+    # is interrupted, as nbgrader interrupts a cell that times out); the calls get the rest.
+    signal.signal(signal.SIGALRM, _interrupt)
+    deadline = time.monotonic() + plan.get("cells_seconds", 1e9)
     for i, code in enumerate(cells):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            cell_errors.append([i + 1, "not run: the time for top-level code was used up"])
+            continue
         try:
+            signal.setitimer(signal.ITIMER_REAL, left)
             exec(compile(code, f"<cell {i + 1}>", "exec"), ns)
         except BaseException as exc:   # SystemExit and KeyboardInterrupt too: the cell just stops
             cell_errors.append([i + 1, _describe(exc)])
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     stand_ins = {}
     for key, source in plan.get("stand_ins", {}).items():

@@ -55,10 +55,14 @@ def _grade_one(job):
                           for t in _ASSIGNMENT.tests}, "cell_errors": []}
 
 
-def _write_json(path, data):
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
+def _write_text(path, text):
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def _write_json(path, data):
+    _write_text(path, json.dumps(data, indent=1))
 
 
 def _write_autograded(autograded, assignment, student, folder, record):
@@ -144,9 +148,11 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
             if done:
                 records[student] = done
     rows = [records[s] for s in sorted(records)]
-    report.write_csv(out / "grades.csv", rows, assignment.tests)
+    tmp = out / f"grades.{os.getpid()}.tmp"
+    report.write_csv(tmp, rows, assignment.tests)
+    os.replace(tmp, out / "grades.csv")   # atomic: shards may finish together
     text = report.summary(rows, assignment.tests)
-    (out / "summary.md").write_text(text)
+    _write_text(out / "summary.md", text)
     print(text + f"\nwrote {out / 'grades.csv'}, {out / 'summary.md'}, {out / 'feedback'}/; "
           f"gradebook {db_url}", file=log, flush=True)
     if errors:

@@ -200,6 +200,8 @@ def graded(tmp_path_factory):
         "                        meta=np.frombuffer(meta.encode(), dtype=np.uint8))\n"
         "    os.write(int(sys.argv[1]), buf.getvalue())\n"
         "    os._exit(0)\n")}))
+    add("slow_top_level", FULL, "interrupted", solved(after=[
+        "# an experiment left running at the end of the notebook\nwhile True:\n    pass\n"]))
     expected["honest"] = (FULL, "")
 
     # a grade recorded before this run, for a student not in it
@@ -224,7 +226,7 @@ STUDENTS = ["honest_again", "infinite_loop", "memory_bomb", "fork_bomb", "os_exi
             "kernel_crash", "huge_output", "monkeypatcher", "ipython_tricks", "grading_only",
             "relabelled_tests", "malformed_json", "not_a_notebook", "json_not_notebook",
             "missing_notebook", "renamed_notebook", "symlink", "reader", "uses_rnnlib", "writer",
-            "network", "background", "partial", "forged_result", "honest"]
+            "network", "background", "partial", "forged_result", "slow_top_level", "honest"]
 
 
 @pytest.mark.parametrize("student", STUDENTS)
@@ -232,7 +234,8 @@ def test_exact_score_reason_and_gradebook(graded, student):
     score, fragment = graded["expected"][student]
     record = graded["records"][student]
     assert record["score"] == score, json.dumps(record, indent=1)
-    reasons = " | ".join([t["reason"] for t in record["tests"].values()] + record["notes"])
+    reasons = " | ".join([t["reason"] for t in record["tests"].values()] + record["notes"]
+                         + [error for _, error in record["cell_errors"]])
     assert fragment in reasons, reasons
     feedback = (graded["out"] / "feedback" / f"{student}.html").read_text()
     assert f"Score: {score:g} / 12" in feedback
