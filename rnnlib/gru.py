@@ -3,8 +3,9 @@
 Two conventions, chosen with ``convention=``. Gates are stacked r, z, n as in ``torch.nn.GRU``,
 with the two biases kept apart (``b_ih``, ``b_hh``) because the reset gate multiplies one of them.
 
-``"torch"`` (``torch.nn.GRU``, Cho et al. 2014, d2l): z is the share of the *old* state kept,
-and the reset gate acts after the matrix product:
+``"torch"`` (``torch.nn.GRU``, cuDNN): z is the share of the *old* state kept (the meaning of z
+in Cho et al. 2014 and d2l), and the reset gate acts after the matrix product (as in cuDNN and
+the first preprint of Cho et al.; the published paper and d2l apply it before the product):
 
 .. math::
     r_t &= \\sigma(W_r x_t + b_{ir} + U_r h_{t-1} + b_{hr}) \\\\
