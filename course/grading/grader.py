@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import harness, sandbox
-from .spec import judge_case
+from .spec import encode_arg, flat, judge_case, resolve_arg
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
                        reference_code, source_test_cells, student_code)
 
@@ -70,23 +70,29 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
     return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version)
 
 
-def _outputs(value, select):
+def _outputs(value, select, flatten=False):
     values = [value] if select is None else [value[i] for i in select]
+    values = flat(values) if flatten else values
     return [np.asarray(v, dtype=np.float64) for v in values]
 
 
 def _expected(assignment, task, case):
     """The instructor's answer for one case, computed here (the stand-in swapped in likewise)."""
     ref = assignment.reference
-    args = [a.copy() if isinstance(a, np.ndarray) else a for a in case.args]
+    functions = {}
+    for key, (_, source) in task.stand_ins.items():
+        fns = {"np": np, "_calls": []}
+        exec(source, fns)
+        functions[key] = fns["stand_in"]
+    args = [resolve_arg(a, ref, functions) for a in case.args]
     if case.stand_in is None:
-        return _outputs(ref[task.function](*args), task.select)
+        return _outputs(ref[task.function](*args), task.select, task.flatten)
     name, source = task.stand_ins[case.stand_in]
     sns = {"np": np, "_calls": []}
     exec(source, sns)
     saved, ref[name] = ref[name], sns["stand_in"]
     try:
-        return _outputs(ref[task.function](*args), task.select)
+        return _outputs(ref[task.function](*args), task.select, task.flatten)
     finally:
         ref[name] = saved
 
@@ -96,14 +102,8 @@ def _job(workdir, cells, task, cases, cells_seconds):
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
     arrays, plan_cases = {}, []
     for c, case in enumerate(cases):
-        args = []
-        for j, a in enumerate(case.args):
-            if isinstance(a, np.ndarray):
-                arrays[f"c{c}_a{j}"] = a
-                args.append({"array": f"c{c}_a{j}"})
-            else:
-                args.append({"value": a})
-        entry = {"args": args, "select": task.select}
+        args = [encode_arg(a, f"c{c}_a{j}", arrays) for j, a in enumerate(case.args)]
+        entry = {"args": args, "select": task.select, "flatten": task.flatten}
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)

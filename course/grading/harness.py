@@ -33,6 +33,27 @@ def _interrupt(signum, frame):
     raise CellTimeout("the cell ran too long and was interrupted")
 
 
+def _decode(a, inputs, ns, stand_ins):
+    """A case argument from the plan (see course.grading.spec.encode_arg)."""
+    if "array" in a:
+        return inputs[a["array"]].copy()
+    if "list" in a:
+        return [_decode(b, inputs, ns, stand_ins) for b in a["list"]]
+    if "call" in a:
+        value = ns[a["call"]](*[_decode(b, inputs, ns, stand_ins) for b in a["args"]])
+        return value if a.get("index") is None else value[a["index"]]
+    if "stand_in" in a:
+        return stand_ins[a["stand_in"]]["stand_in"]
+    return a["value"]
+
+
+def _flat(values):
+    out = []
+    for v in values:
+        out += _flat(v) if isinstance(v, (list, tuple)) else [v]
+    return out
+
+
 class _Shell:
     """Stands in for ``get_ipython()``: magics and shell calls do nothing."""
 
@@ -83,11 +104,16 @@ def main():
     for c, case in enumerate(plan["cases"]):
         record = {"error": None, "is_value_error": False, "calls": None, "n_out": 0}
         records.append(record)
-        args = [inputs[a["array"]].copy() if "array" in a else a["value"] for a in case["args"]]
-        originals = list(args)
+        originals = []
         if func is None or not callable(func):
             record["error"] = f"NameError: {plan['function']} is not defined"
             continue
+        try:   # a Call argument runs notebook code (a provided forward function)
+            args = [_decode(a, inputs, ns, stand_ins) for a in case["args"]]
+        except BaseException as exc:
+            record["error"] = _describe(exc)
+            continue
+        originals = list(args)
         key, installed = case.get("stand_in"), case.get("replaces")
         saved = ns.get(installed) if installed else None
         if installed:
@@ -96,6 +122,8 @@ def main():
         try:
             out = func(*args)
             outs = [out] if case.get("select") is None else [out[i] for i in case["select"]]
+            if case.get("flatten"):
+                outs = _flat(outs)
             for j, value in enumerate(outs):
                 arrays[f"c{c}_out{j}"] = asarray(value, dtype=np.float64)
             record["n_out"] = len(outs)

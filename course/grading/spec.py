@@ -25,18 +25,75 @@ class Case:
 
 
 @dataclass
+class Call:
+    """An argument computed by a function of the notebook, ``function(*args)[index]`` (``index``
+    None: the whole value), e.g. the cache a provided forward function returns. It is evaluated in
+    the sandbox in the student's namespace, and here in the reference's, before the graded call."""
+    function: str
+    args: list
+    index: Optional[int] = None
+
+
+@dataclass
+class Function:
+    """An argument that is a function: the stand-in ``Task.stand_ins[key]`` (its ``replaces``
+    name unused), e.g. the function a gradient check differentiates."""
+    key: str
+
+
+@dataclass
 class Task:
     """One graded function of an assignment."""
     name: str                         # "Task 1.1"
     function: str                     # the student's function name
     cases: Callable                   # cases(rng) -> list of Case
     select: Optional[list] = None     # indices to keep from a returned tuple (None: the value)
+    flatten: bool = False             # outputs that are lists/tuples are spread into their items
     # key -> (name of the student's function it replaces, source defining ``stand_in``, which
     # appends to ``_calls`` on every call); the stand-in runs in the sandbox and, for the
     # reference, here.
     stand_ins: dict = field(default_factory=dict)
     atol: float = 1e-6
     rtol: float = 1e-6
+
+
+def flat(values):
+    """Lists and tuples among values spread into their items, recursively (Task.flatten)."""
+    out = []
+    for v in values:
+        out += flat(v) if isinstance(v, (list, tuple)) else [v]
+    return out
+
+
+def encode_arg(a, key, arrays):
+    """The sandbox plan's JSON for one case argument; its arrays go into ``arrays`` under keys
+    that start with ``key``. Lists may hold arrays; Call and Function are described by name."""
+    if isinstance(a, np.ndarray):
+        arrays[key] = a
+        return {"array": key}
+    if isinstance(a, Call):
+        return {"call": a.function, "index": a.index,
+                "args": [encode_arg(b, f"{key}_{i}", arrays) for i, b in enumerate(a.args)]}
+    if isinstance(a, Function):
+        return {"stand_in": a.key}
+    if isinstance(a, (list, tuple)):
+        return {"list": [encode_arg(b, f"{key}_{i}", arrays) for i, b in enumerate(a)]}
+    return {"value": a}
+
+
+def resolve_arg(a, namespace, functions):
+    """A case argument's value on the trusted side, as the harness builds it in the sandbox:
+    arrays copied, a Call evaluated in ``namespace``, a Function looked up in ``functions``."""
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    if isinstance(a, Call):
+        value = namespace[a.function](*[resolve_arg(b, namespace, functions) for b in a.args])
+        return value if a.index is None else value[a.index]
+    if isinstance(a, Function):
+        return functions[a.key]
+    if isinstance(a, (list, tuple)):
+        return [resolve_arg(b, namespace, functions) for b in a]
+    return a
 
 
 def _shape(a):
