@@ -20,6 +20,7 @@ class Case:
     label: str = ""                   # what the case checks (shown only for public test cells)
     stand_in: Optional[str] = None    # key in Task.stand_ins: a function replaced for this call
     expect_calls: Optional[int] = None  # how often the stand-in must be called
+    per: str = "time step"            # what it must be called once for, in the feedback
     scalar: bool = False              # the (first) output must be a single number
     mistakes: Callable = None         # mistakes(args) -> [(hint, wrong_output), ...]
 
@@ -117,7 +118,7 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
             and record.get("calls") != case.expect_calls:
         replaced = task.stand_ins[case.stand_in][0]
         return (f"{fn} called {replaced} {record.get('calls')} times for "
-                f"{case.expect_calls} time steps: call it once per step")
+                f"{case.expect_calls} {case.per}s: call it once per {case.per}")
     if len(outs) != len(expected):
         return f"{fn} returned {len(outs)} values, expected {len(expected)}"
     for j, (out, exp) in enumerate(zip(outs, expected)):

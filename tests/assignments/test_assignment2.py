@@ -106,9 +106,11 @@ def test_every_task_has_a_heading_a_public_and_a_hidden_test():
 
 def test_instructions_point_to_the_book_sections_that_exist():
     text = "\n".join(c.source for c in read(SOURCE).cells if c.cell_type == "markdown")
-    chapters = {"03_bptt.md": ["The implementation", "The general formula", "Checking the formula on the page",
-                               "The bug that two steps reveal", "Truncated BPTT"],
-                "04_activations.md": ["Gradient clipping", "Vanishing and exploding gradients, measured"]}
+    chapters = {"03_bptt.md": ["The implementation", "The general formula",
+                               "Checking the formula on the page", "The bug that two steps reveal",
+                               "Truncated BPTT"],
+                "04_activations.md": ["Gradient clipping",
+                                      "Vanishing and exploding gradients, measured"]}
     for chapter, sections in chapters.items():
         book = (REPO / "book" / "chapters" / chapter).read_text()
         assert chapter in text

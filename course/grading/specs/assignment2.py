@@ -232,7 +232,7 @@ def stand_in(dh, cache):
 
 def _tbptt_mistakes(x, h0, W, U, b_h, dh, k):
     full = _bptt(dh, [x, h0, W, U, b_h])[2:]
-    total, h_prev = [0, 0, 0], h0
+    total = [0, 0, 0]
     for s in range(0, x.shape[0], k):   # every chunk started from h0
         total = [a + b for a, b in zip(total, _bptt(dh[s:s + k], [x[s:s + k], h0, W, U, b_h])[2:])]
     wrong = [("Every chunk starts from h0: carry the last state into the next chunk.", v)
@@ -248,13 +248,13 @@ def tbptt_cases(rng):
               np.array([[1.0], [-0.5]]), np.array([[0.5, 0.25], [-0.25, 0.5]]), np.array([0.1, 0.0]),
               np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[0.5, -0.5]], [[1.0, 1.0]], [[-1.0, 2.0]]])]
     cases = [Case(PUBLIC_5, public + [2], "T = 5, k = 2 with the public test's stand-in "
-                  "rnn_backward", stand_in="toy", expect_calls=3)]
+                  "rnn_backward", stand_in="toy", expect_calls=3, per="chunk")]
     for T, B, D, H, k in [(7, 2, 3, 2, 3), (6, 1, 2, 3, 2), (5, 3, 1, 2, 1), (4, 2, 2, 2, 4),
                           (3, 1, 2, 2, 10)]:
         args = [rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), rng.normal(size=(H, D)),
                 rng.normal(size=(H, H)), rng.normal(size=H), rng.normal(size=(T, B, H)), k]
         cases.append(Case(HIDDEN_5, args, stand_in="reference", expect_calls=len(range(0, T, k)),
-                          mistakes=_tbptt_mistakes))
+                          per="chunk", mistakes=_tbptt_mistakes))
     return cases
 
 

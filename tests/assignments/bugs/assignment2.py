@@ -51,10 +51,6 @@ def _seq(loop="reversed(range(T))", upstream="dh[t] + dh_next", acc=_ACC, dh0="d
     return _SEQ_LOOP.format(loop=loop, upstream=upstream, acc=acc, dh0=dh0)
 
 
-def _num(body):
-    return body
-
-
 _CENTRAL = """
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):

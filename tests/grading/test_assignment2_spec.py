@@ -1,0 +1,120 @@
+"""The grading pipeline on assignment 2: its spec (course/grading/specs/assignment2.py) against the
+instructor's solution, the untouched release, and catalogued bugs (tests/assignments/bugs/).
+
+The spec needs what assignment 1's did not: caches built by the notebook's provided forward
+functions (``Call``), a function as an argument (``Function``, for the gradient check) and a list
+of arrays in and out (clipping, ``Task.flatten``). One run grades every submission with 2 workers.
+"""
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course.grading import pipeline
+from course.grading.grader import _expected, load_assignment
+from course.grading.notebook import with_solutions
+from course.grading.sandbox import Limits
+from tests.assignments.bugs.assignment2 import BUGS, CORRECT
+
+REPO = Path(__file__).resolve().parents[2]
+ASSIGNMENT, NOTEBOOK = "assignment2", "assignment2.ipynb"
+SOURCE = REPO / "solutions" / ASSIGNMENT / NOTEBOOK
+RELEASE = REPO / "assignments" / ASSIGNMENT / NOTEBOOK
+LIMITS = Limits(wall_s=8, cpu_s=8, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)
+FULL = 15.0
+FUNCTION = {"task2_1": "rnn_step_backward", "task2_2": "rnn_backward",
+            "task2_3": "numerical_gradient", "task2_4": "clip_by_global_norm",
+            "task2_5": "tbptt_gradients"}
+# Two bugs per graded function, with what the public test's reason must say.
+GRADED_BUGS = {
+    "step-dW-transposed": "expected shape (4, 2), got (2, 4)",
+    "step-dh-prev-U-transposed": "dh_prev = da @ U",
+    "seq-dh-next-forgotten": "wrong values",
+    "seq-off-by-one": "called rnn_step_backward 1 times",
+    "num-forward-difference": "one-sided difference",
+    "num-x-not-restored": "modified its input argument 2",
+    "clip-each-element": "Each entry looks clipped",
+    "clip-always": "rescaled although their norm is below max_norm",
+    "tbptt-no-detach-full-bptt": "called rnn_backward 1 times",
+    "tbptt-state-reset": "wrong values",
+}
+
+
+def _task(gid):
+    return gid.replace("test_", "", 1)[:7]   # test_task2_1_..._public -> task2_1
+
+
+def test_spec_agrees_with_the_source_and_computes_every_expected_value():
+    assignment = load_assignment(REPO, ASSIGNMENT)
+    assert assignment.max_score == FULL
+    for task in assignment.tasks:
+        for case in task.cases(np.random.default_rng(1)):
+            outputs = _expected(assignment, task, case)
+            assert outputs and all(np.all(np.isfinite(o)) for o in outputs), (task.name, case.test)
+
+
+def graded(test):
+    """Marks of the tests that read the graded class (one slow pipeline run)."""
+    return pytest.mark.xdist_group("grading")(pytest.mark.slow(test))
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    """{student: result record} after one pipeline run over every submission below."""
+    tmp = tmp_path_factory.mktemp("a2-pipeline")
+    release, source = json.loads(RELEASE.read_text()), json.loads(SOURCE.read_text())
+    submissions = {"honest": with_solutions(release, source), "untouched": release}
+    bugs = {b.name: b for b in BUGS}
+    for name in GRADED_BUGS:
+        submissions[name] = with_solutions(release, source, {bugs[name].cell: bugs[name].source})
+    for variant in CORRECT:
+        submissions[variant.name] = with_solutions(release, source,
+                                                   {variant.cell: variant.source})
+    for student, nb in submissions.items():
+        folder = tmp / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / NOTEBOOK).write_text(json.dumps(nb))
+    records = pipeline.grade_class(ASSIGNMENT, tmp / "submitted", out=tmp / "out", workers=2,
+                                   db_url=f"sqlite:///{tmp / 'gradebook.db'}",
+                                   course_root=REPO, limits=LIMITS, log=io.StringIO(),
+                                   autograded=tmp / "course" / "autograded")
+    return {r["student"]: r for r in records}
+
+
+@graded
+def test_solution_scores_full_marks(records):
+    record = records["honest"]
+    assert record["status"] == "graded" and record["score"] == FULL, record
+    assert not any(t["reason"] for t in record["tests"].values())
+
+
+@graded
+def test_untouched_release_scores_zero_as_not_implemented(records):
+    record = records["untouched"]
+    assert record["score"] == 0
+    for gid, test in record["tests"].items():
+        assert f"{FUNCTION[_task(gid)]} is not implemented yet" in test["reason"]
+
+
+@pytest.mark.parametrize("name", sorted(GRADED_BUGS))
+@graded
+def test_bug_loses_its_functions_points_only(records, name):
+    bug = next(b for b in BUGS if b.name == name)
+    tests = records[name]["tests"]
+    for gid, test in tests.items():
+        if _task(gid) == bug.cell[:7]:
+            continue
+        assert test["score"] == test["points"], (name, gid, test["reason"])
+    own = {gid: t for gid, t in tests.items() if _task(gid) == bug.cell[:7]}
+    assert sum(t["score"] for t in own.values()) < sum(t["points"] for t in own.values())
+    public = own[f"test_{bug.cell}_public"]
+    assert public["score"] == 0 and FUNCTION[bug.cell[:7]] in public["reason"]
+    assert GRADED_BUGS[name] in public["reason"], public["reason"]
+
+
+@pytest.mark.parametrize("name", [v.name for v in CORRECT])
+@graded
+def test_correct_answer_in_another_style_scores_full_marks(records, name):
+    assert records[name]["score"] == FULL, records[name]["tests"]
