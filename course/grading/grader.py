@@ -5,7 +5,6 @@ this module reads their notebook as text and their results as arrays.
 """
 import hashlib
 import importlib
-import inspect
 import io
 import json
 import shutil
@@ -34,7 +33,7 @@ class Assignment:
     tasks: list                # spec.Task
     release_nb: dict
     reference: dict            # namespace where the instructor's solution ran
-    version: str               # hash of source, spec and harness: a change re-grades everyone
+    version: str               # hash of the source and the grader: a change re-grades everyone
 
     @property
     def max_score(self):
@@ -64,9 +63,10 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
     reference = {"__name__": "reference"}
     for code in reference_code(source_nb):
         exec(compile(code, str(source_path), "exec"), reference)
-    version = hashlib.sha256(source_path.read_bytes() + inspect.getsource(spec).encode()
-                             + Path(harness.__file__).read_bytes()
-                             + Path(__file__).read_bytes()).hexdigest()[:16]
+    version = hashlib.sha256(source_path.read_bytes())   # the grader's code counts too
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(spec.__file__)]:
+        version.update(path.read_bytes())
+    version = version.hexdigest()[:16]
     return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version)
 
 
@@ -125,6 +125,9 @@ def _killed_reason(task, run, limits):
         return f"{fn}: stopped after {limits.wall_s:g} s (an infinite loop, or far too slow)"
     if run.killed == "output":
         return f"{fn}: stopped: printed more than {limits.log_max >> 20} MiB"
+    if run.killed == "memory":
+        return (f"{fn}: stopped: its processes used more than {limits.memory_bytes >> 20} MiB "
+                "of memory together")
     if run.killed == "result":
         return f"{fn}: stopped: returned more than {limits.result_bytes >> 20} MiB of results"
     # bwrap's init reports a child killed by signal S as exit code 128 + S
@@ -178,8 +181,15 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
                 data = {k: npz[k] for k in npz.files}
             meta = json.loads(bytes(data.pop("meta")).decode())
             records, cell_errors = meta["cases"], meta["cells"]
-            assert len(records) == len(cases)
-        except Exception:
+            if not (isinstance(records, list) and len(records) == len(cases)
+                    and all(isinstance(r, dict) for r in records)
+                    and isinstance(cell_errors, list)
+                    and all(isinstance(e, list) and len(e) == 2 and isinstance(e[1], str)
+                            for e in cell_errors)):
+                raise ValueError("malformed meta")
+            if any(a.dtype.kind not in "biuf" for a in data.values()):
+                raise ValueError("not a plain numeric array")
+        except Exception:   # whatever came back, it decides nothing but "malformed"
             data = None
     if data is None:
         why = (_killed_reason(task, run, limits) if (run.killed or not run.result)
@@ -188,15 +198,20 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
         if reasons[case.test]:
             continue   # a test cell fails on its first failing case
-        record = record if isinstance(record, dict) else {"error": "malformed record"}
-        if str(record.get("error", "")).startswith("NameError") and cell_errors:
-            cell, error = cell_errors[0]
-            record["error"] += f" (your cell {cell} raised {error})"
-        outs = [data.get(f"c{c}_out{j}") for j in range(int(record.get("n_out") or 0))]
-        if any(o is None for o in outs):
-            outs = []
-        after = [data.get(f"c{c}_arg{j}") for j in range(len(case.args))]
-        why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
+        try:
+            if record.get("error") is not None:
+                record["error"] = str(record["error"])[:1000]
+                if record["error"].startswith("NameError") and cell_errors:
+                    cell, error = cell_errors[0]
+                    record["error"] += f" (your cell {cell} raised {error[:500]})"
+            outs = [data.get(f"c{c}_out{j}") for j in range(min(int(record.get("n_out") or 0),
+                                                               len(exp) + 1))]
+            if any(o is None for o in outs):
+                outs = []
+            after = [data.get(f"c{c}_arg{j}") for j in range(len(case.args))]
+            why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
+        except Exception:
+            why = f"{task.function}: the results that came back were malformed"
         if why:
             label = "" if hidden[case.test] or not case.label else f" [{case.label}]"
             reasons[case.test] = why + label
@@ -232,7 +247,7 @@ def grade_submission(assignment, student, folder, workdir, limits=sandbox.Limits
             task_reasons, cell_errors, _ = _run_task(assignment, task, cells, rng, workdir, limits)
             reasons.update(task_reasons)
             if cell_errors and not record["cell_errors"]:
-                record["cell_errors"] = cell_errors
+                record["cell_errors"] = [[int(i), str(e)[:500]] for i, e in cell_errors[:20]]
     for t in assignment.tests:
         why = reasons.get(t.grade_id, "not graded")
         record["tests"][t.grade_id] = {"task": task_of.get(t.grade_id, ""), "hidden": t.hidden,

@@ -40,8 +40,8 @@ class Limits:
     """Resource limits of one sandbox run."""
     wall_s: float = 30.0              # whole run, killed from outside
     cpu_s: int = 30                   # RLIMIT_CPU per process
-    memory_bytes: int = 2 << 30       # RLIMIT_AS per process
-    nproc: int = 64                   # RLIMIT_NPROC for the sandbox's uid
+    memory_bytes: int = 2 << 30       # RLIMIT_AS per process, and memory cgroup for them all
+    nproc: int = 64                   # RLIMIT_NPROC for the sandbox's uid (and pids cgroup)
     file_bytes: int = 16 << 20        # RLIMIT_FSIZE
     scratch_bytes: int = 64 << 20     # size of the tmpfs scratch
     result_bytes: int = 64 << 20      # cap on the result channel
@@ -54,7 +54,7 @@ class SandboxResult:
     returncode: int          # of the sandbox (negative: killed by that signal)
     result: bytes            # what the code wrote on fd 3 (b"" if nothing)
     log: str                 # head of stdout + stderr
-    killed: str = ""         # "" or why the grader killed it: "timeout", "output", "result"
+    killed: str = ""         # "" or why it was stopped: "timeout", "output", "result", "memory"
     seconds: float = 0.0
 
 
@@ -170,6 +170,51 @@ def _reap(uid, timeout_s=5.0):
         time.sleep(0.01)
 
 
+CGROUPS = "/sys/fs/cgroup"
+
+
+def _cgroups_create(uid, limits):
+    """Per-sandbox cgroup v1 ``memory`` and ``pids`` groups, capping the whole sandbox (rlimits
+    cap each process only). Returns their folders; [] where cgroups cannot be written."""
+    groups = []
+    try:
+        for controller, settings in (("memory", {"memory.limit_in_bytes": limits.memory_bytes}),
+                                     ("pids", {"pids.max": limits.nproc})):
+            group = os.path.join(CGROUPS, controller,
+                                 f"course-grading-{uid}-{os.getpid()}-{time.monotonic_ns()}")
+            os.mkdir(group)
+            groups.append(group)
+            for name, value in settings.items():
+                with open(os.path.join(group, name), "w") as f:
+                    f.write(str(value))
+    except OSError:
+        _cgroups_remove(groups)
+        return []
+    return groups
+
+
+def _cgroups_remove(groups):
+    """Remove the (now empty) groups; True if the memory group's OOM killer had to act."""
+    oom = False
+    for group in groups:
+        try:
+            if group.split(os.sep)[-2] == "memory":
+                with open(os.path.join(group, "memory.oom_control")) as f:
+                    oom = any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0
+                              for line in f if line.strip())
+        except (OSError, ValueError, IndexError):
+            pass
+        for _ in range(100):   # empty once the kernel has finished tearing the sandbox down
+            try:
+                os.rmdir(group)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.01)
+    return oom
+
+
 def run(job_dir, argv, limits=Limits(), uid=None):
     """Run ``argv`` inside a fresh sandbox that sees ``job_dir`` read-only; return a SandboxResult.
 
@@ -183,7 +228,12 @@ def run(job_dir, argv, limits=Limits(), uid=None):
     read_end, write_end = os.pipe()
     start = time.monotonic()
     argv = [a.replace("{RESULT_FD}", str(write_end)) for a in argv]
-    proc = subprocess.Popen(bwrap_argv(job_dir, argv, limits, uid), stdin=subprocess.DEVNULL,
+    groups = _cgroups_create(uid, limits)
+    command = bwrap_argv(job_dir, argv, limits, uid)
+    if groups:   # join the cgroups, then become the sandbox (same pid)
+        command = ["sh", "-c", "".join(f'echo $$ > {g}/cgroup.procs && ' for g in groups)
+                   + 'exec "$@"', "sh"] + command
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             pass_fds=(write_end,), start_new_session=True,
                             env={"PATH": "/usr/bin:/bin"})
@@ -234,6 +284,8 @@ def run(job_dir, argv, limits=Limits(), uid=None):
         os.close(read_end)
         proc.stdout.close()
         _reap(uid)
+        if _cgroups_remove(groups) and not killed:
+            killed = "memory"
     return SandboxResult(returncode=proc.returncode, result=bytes(result),
                          log=log.decode("utf-8", "replace"), killed=killed,
                          seconds=time.monotonic() - start)

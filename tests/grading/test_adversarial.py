@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from course.grading import gradebook, pipeline
+from course.grading.grader import load_assignment
+from course.grading.notebook import folder_hash
 from course.grading.sandbox import Limits
 
 from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, relabelled, solved, write
@@ -290,13 +292,17 @@ def test_feedback_never_shows_hidden_tests(graded):
 def test_rerun_is_idempotent_and_resumes(graded):
     out, db_url = graded["out"], graded["db_url"]
     before = (out / "grades.csv").read_text()
+    honest = json.loads((out / "records" / "honest.json").read_text())
+    assert honest["version"] == load_assignment(SOURCE.parents[2], ASSIGNMENT).version, \
+        "the grader's code changed during the test run"
+    assert honest["hash"] == folder_hash(graded["submitted"] / "honest" / ASSIGNMENT)
     (out / "records" / "partial.json").unlink()          # as if interrupted before this one
     log = io.StringIO()
     records = pipeline.grade_class(ASSIGNMENT, graded["submitted"], out=out, workers=2,
                                    db_url=db_url, course_root=SOURCE.parents[2], limits=LIMITS,
                                    log=log, autograded=graded["course"] / "autograded")
-    assert f"{len(STUDENTS) - 1} already graded, 1 to grade" in log.getvalue()
-    assert (out / "grades.csv").read_text() == before
+    assert f"{len(STUDENTS) - 1} already graded, 1 to grade" in log.getvalue(), log.getvalue()
+    assert (out / "grades.csv").read_text() == before, log.getvalue()
     assert {r["student"]: r["score"] for r in records} == \
         {s: graded["records"][s]["score"] for s in STUDENTS}
 

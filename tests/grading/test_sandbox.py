@@ -1,5 +1,6 @@
 """The sandbox on its own: what code inside can see, write, reach and leave behind."""
 import json
+import os
 import random
 import subprocess
 import sys
@@ -88,3 +89,17 @@ def test_output_flood_is_cut(tmp_path):
     run = _run(tmp_path, "while True:\n    print('x' * 10000)\n",
                Limits(wall_s=10, log_max=1 << 20), args=())
     assert run.killed == "output" and len(run.log) <= Limits().log_keep
+
+
+def test_memory_is_capped_for_all_processes_together(tmp_path):
+    """Four processes of 200 MiB each pass the per-process limit, not the sandbox's 256 MiB."""
+    code = ("import os, time\n"
+            "for i in range(4):\n"
+            "    if os.fork() == 0:\n"
+            "        block = bytearray(200 << 20)   # zero-filled, so really used\n"
+            "        time.sleep(5)\n"
+            "        os._exit(0)\n"
+            "for i in range(4):\n    os.wait()\n")
+    assert os.access(sandbox.CGROUPS + "/memory", os.W_OK), "cgroup v1 memory is not writable"
+    run = _run(tmp_path, code, Limits(wall_s=20, memory_bytes=256 << 20), args=())
+    assert run.killed == "memory"
