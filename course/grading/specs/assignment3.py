@@ -1,0 +1,253 @@
+"""Grading spec of assignment 3 (LSTM and GRU), mirroring the source's test cells.
+
+The sandbox passes and compares plain arrays, so every function is called through one of the
+notebook's locked entry points (its test-helper cell): ``*_with_cache`` return the forward's
+output and the arrays of its cache (gates, cell states), ``lstm_step_backward_on_arrays`` and
+``lstm_backward_on_arrays`` build the ``LSTMStepCache``s, ``gru_step_backward_on_arrays`` the
+``GRUStepCache``, and ``bidirectional_forward_on_toy`` passes the given ``toy_forward``. The caches' contents come from the trusted forward below, never from the
+student's forward, so each function is graded on its own. Public cases use fixed inputs; hidden
+ones values drawn from the generator seeded per submission.
+"""
+import numpy as np
+
+from ..spec import Case, Task
+
+NOTEBOOK = "assignment3.ipynb"
+
+IDS = ["task3_1_lstm_step_forward", "task3_2_lstm_step_backward", "task3_3_lstm_forward",
+       "task3_4_lstm_backward", "task3_5_gru_step_forward", "task3_6_gru_step_backward",
+       "task3_7_bidirectional_forward"]
+PUBLIC = {k + 1: f"test_{gid}_public" for k, gid in enumerate(IDS)}
+HIDDEN = {k + 1: f"test_{gid}_hidden" for k, gid in enumerate(IDS)}
+
+
+def _sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _lstm_step(x, h_prev, c_prev, W, U, b):
+    """(h, c, [x, h_prev, c_prev, W, U, i, f, g, o, c]): the cache fields in LSTMStepCache order."""
+    H = h_prev.shape[1]
+    a = x @ W.T + h_prev @ U.T + b                                          # (B, 4H)
+    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])
+    g = np.tanh(a[:, 2 * H:3 * H])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, [x, h_prev, c_prev, W, U, i, f, g, o, c]
+
+
+def _gru_step(x, h_prev, W, U, b_ih, b_hh):
+    """(h, [x, h_prev, W, U, r, z, n, hn]): the cache fields in GRUStepCache order."""
+    H = h_prev.shape[1]
+    ai, ah = x @ W.T + b_ih, h_prev @ U.T + b_hh                            # (B, 3H)
+    r, z = _sigmoid(ai[:, :H] + ah[:, :H]), _sigmoid(ai[:, H:2 * H] + ah[:, H:2 * H])
+    n = np.tanh(ai[:, 2 * H:] + r * ah[:, 2 * H:])
+    return (1 - z) * n + z * h_prev, [x, h_prev, W, U, r, z, n, ah[:, 2 * H:]]
+
+
+def _lstm_params(rng, B, D, H):
+    return [rng.normal(size=(B, H)), rng.normal(size=(B, H)), rng.normal(size=(4 * H, D)),
+            rng.normal(size=(4 * H, H)), rng.normal(size=4 * H)]
+
+
+# Task 3.1 -------------------------------------------------------------------------------------
+
+def _lstm_step_mistakes(x, h_prev, c_prev, W, U, b):
+    h, c, (_, _, _, _, _, i, f, g, o, _) = _lstm_step(x, h_prev, c_prev, W, U, b)
+    c_bad = f * g + i * c_prev
+    forget = "The forget gate seems applied to the candidate: c = f * c_prev + i * g."
+    return [(forget, o * np.tanh(c_bad)), (forget, c_bad),      # compared with h, then with c
+            ("c is right but h is wrong: is h = o * tanh(c)?", o * c)]
+
+
+def lstm_step_cases(rng):
+    fixed = np.random.default_rng(31)
+    small = [np.round(fixed.normal(size=s), 1) for s in [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2), 8]]
+    cases = [Case(PUBLIC[1], [np.ones((4, 3)), np.ones((4, 2)), np.ones((4, 2)), np.ones((8, 3)),
+                              np.ones((8, 2)), np.zeros(8)], "the shapes with D != H"),
+             Case(PUBLIC[1], small, "one step with small numbers (B = 2, D = 3, H = 2)",
+                  mistakes=_lstm_step_mistakes)]
+    for B, D, H in [(3, 4, 5), (2, 3, 3), (1, 1, 1)]:
+        p = _lstm_params(rng, B, D, H)
+        cases.append(Case(HIDDEN[1], [rng.normal(size=(B, D)), *p], mistakes=_lstm_step_mistakes))
+    return cases
+
+
+# Task 3.2 -------------------------------------------------------------------------------------
+
+def lstm_step_backward_cases(rng):
+    fixed = np.random.default_rng(32)
+    cases = []
+    for test, gen, (B, D, H) in [(PUBLIC[2], fixed, (2, 2, 1)), (HIDDEN[2], rng, (3, 4, 2)),
+                                 (HIDDEN[2], rng, (2, 2, 3)), (HIDDEN[2], rng, (1, 3, 1))]:
+        _, _, fields = _lstm_step(gen.normal(size=(B, D)), *_lstm_params(gen, B, D, H))
+        cases.append(Case(test, [gen.normal(size=(B, H)), gen.normal(size=(B, H)), *fields],
+                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[2] else ""))
+    return cases
+
+
+# Task 3.3 -------------------------------------------------------------------------------------
+
+TOY_STEP = '''
+import types
+
+def stand_in(x, h_prev, c_prev, W, U, b):
+    _calls.append(1)
+    c = 2 * c_prev + 1
+    return h_prev + c_prev + x.sum(axis=1, keepdims=True), c, types.SimpleNamespace(c=c)
+'''
+
+REFERENCE_STEP = '''
+import types
+
+def stand_in(x, h_prev, c_prev, W, U, b):
+    _calls.append(1)
+    H = h_prev.shape[1]
+    a = x @ W.T + h_prev @ U.T + b
+    s = lambda v: 0.5 * (1.0 + np.tanh(0.5 * v))
+    i, f, g, o = s(a[:, :H]), s(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), s(a[:, 3 * H:])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, types.SimpleNamespace(c=c)
+'''
+
+
+def lstm_forward_cases(rng):
+    x = np.array([[[1.0, 0.0]], [[2.0, -1.0]], [[0.0, 3.0]]])
+    cases = [Case(PUBLIC[3], [x, np.array([[0.0, 1.0]]), np.array([[1.0, -1.0]]), np.zeros((8, 2)),
+                              np.zeros((8, 2)), np.zeros(8)],
+                  "the loop with the public test's stand-in step", stand_in="toy", expect_calls=3)]
+    for T, B, D, H in [(5, 3, 2, 4), (1, 2, 3, 3), (4, 1, 1, 2)]:
+        cases.append(Case(HIDDEN[3], [rng.normal(size=(T, B, D)), *_lstm_params(rng, B, D, H)],
+                          stand_in="reference", expect_calls=T))
+    return cases
+
+
+# Task 3.4 -------------------------------------------------------------------------------------
+
+TOY_STEP_BACKWARD = '''
+def stand_in(dh, dc, cache):
+    _calls.append(1)
+    H = dh.shape[1]
+    return ((dh + dc) @ cache.W[:H], 0.5 * dh, 0.5 * dc + dh, np.ones_like(cache.W) * dh.sum(),
+            np.ones_like(cache.U) * dc.sum(), np.full(cache.W.shape[0], cache.x.sum()))
+'''
+
+REFERENCE_STEP_BACKWARD = '''
+def stand_in(dh, dc, cache):
+    _calls.append(1)
+    x, h_prev, c_prev, W, U, i, f, g, o, c = cache
+    tc = np.tanh(c)
+    dct = dc + dh * o * (1 - tc ** 2)
+    da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g ** 2),
+                         dh * tc * o * (1 - o)], axis=1)
+    return da @ W, da @ U, dct * f, da.T @ x, da.T @ h_prev, da.sum(0)
+'''
+
+
+def _sequence_fields(x, h0, c0, W, U, b):
+    """The step caches of a sequence, each field stacked over time (lstm_backward_on_arrays)."""
+    h, c, steps = h0, c0, []
+    for x_t in x:
+        h, c, fields = _lstm_step(x_t, h, c, W, U, b)
+        steps.append(fields)
+    stacked = [np.stack([s[k] for s in steps]) for k in range(10)]
+    stacked[3], stacked[4] = W, U                    # the weights are shared, not stacked
+    return stacked
+
+
+def lstm_backward_cases(rng):
+    x = np.array([[[1.0, 2.0]], [[0.0, -1.0]], [[3.0, 0.5]]])
+    W = np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    U = np.array([[1.0], [0.0], [-1.0], [0.5]])
+    z = np.zeros((3, 1, 1))
+    cases = [Case(PUBLIC[4], [np.array([[[1.0]], [[-2.0]], [[0.5]]]), x, z, z, W, U, z, z, z, z, z],
+                  "the loop with the public test's stand-in step backward", stand_in="toy",
+                  expect_calls=3)]
+    for T, B, D, H in [(4, 2, 3, 2), (1, 2, 2, 3), (3, 1, 1, 1)]:
+        fields = _sequence_fields(rng.normal(size=(T, B, D)), *_lstm_params(rng, B, D, H))
+        cases.append(Case(HIDDEN[4], [rng.normal(size=(T, B, H)), *fields], stand_in="reference",
+                          expect_calls=T))
+    return cases
+
+
+# Task 3.5 -------------------------------------------------------------------------------------
+
+def _gru_mistakes(x, h_prev, W, U, b_ih, b_hh):
+    _, (_, _, _, _, _, z, n, _) = _gru_step(x, h_prev, W, U, b_ih, b_hh)
+    return [("Update gate flipped: torch's convention is h' = (1 - z) * n + z * h.",
+             z * n + (1 - z) * h_prev)]
+
+
+def _gru_args(gen, B, D, H):
+    return [gen.normal(size=(B, D)), gen.normal(size=(B, H)), gen.normal(size=(3 * H, D)),
+            gen.normal(size=(3 * H, H)), gen.normal(size=3 * H), gen.normal(size=3 * H)]
+
+
+def gru_step_cases(rng):
+    cases = [Case(PUBLIC[5], [np.ones((4, 3)), np.ones((4, 2)), np.ones((6, 3)), np.ones((6, 2)),
+                              np.zeros(6), np.zeros(6)], "the shapes with D != H"),
+             Case(PUBLIC[5], _gru_args(np.random.default_rng(35), 2, 2, 2),
+                  "one step with small numbers (B = D = H = 2)", mistakes=_gru_mistakes)]
+    for B, D, H in [(3, 4, 5), (2, 3, 3), (1, 1, 1)]:
+        cases.append(Case(HIDDEN[5], _gru_args(rng, B, D, H), mistakes=_gru_mistakes))
+    return cases
+
+
+# Task 3.6 -------------------------------------------------------------------------------------
+
+def gru_step_backward_cases(rng):
+    fixed = np.random.default_rng(36)
+    cases = []
+    for test, gen, (B, D, H) in [(PUBLIC[6], fixed, (2, 2, 1)), (HIDDEN[6], rng, (3, 4, 2)),
+                                 (HIDDEN[6], rng, (2, 2, 3)), (HIDDEN[6], rng, (1, 3, 1))]:
+        _, fields = _gru_step(*_gru_args(gen, B, D, H))
+        cases.append(Case(test, [gen.normal(size=(B, H)), *fields],
+                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[6] else ""))
+    return cases
+
+
+# Task 3.7 -------------------------------------------------------------------------------------
+
+def _toy(x, h0, a, W):
+    h, states = h0, []
+    for x_t in x:
+        h = a * h + x_t @ W.T
+        states.append(h)
+    return np.stack(states)
+
+
+def _bidirectional_mistakes(x, h0_f, a_f, W_f, h0_b, a_b, W_b):
+    forward, backward = _toy(x, h0_f, a_f, W_f), _toy(x[::-1], h0_b, a_b, W_b)
+    return [("The backward pass looks not flipped back: reverse its output in time again.",
+             np.concatenate([forward, backward], -1)),
+            ("The halves look swapped: the forward pass's states come first.",
+             np.concatenate([backward[::-1], forward], -1))]
+
+
+def bidirectional_cases(rng):
+    x = np.array([[[1.0], [2.0]], [[0.0], [-1.0]], [[3.0], [0.5]]])
+    cases = [Case(PUBLIC[7], [x, np.array([[0.0], [1.0]]), np.array(0.5), np.array([[1.0]]),
+                              np.array([[1.0], [0.0]]), np.array(-1.0), np.array([[2.0]])],
+                  "toy_forward with the public test's numbers", mistakes=_bidirectional_mistakes)]
+    for T, B, D, H in [(5, 3, 2, 4), (1, 2, 3, 3), (4, 1, 1, 2)]:
+        cases.append(Case(HIDDEN[7], [rng.normal(size=(T, B, D)), rng.normal(size=(B, H)),
+                                      np.array(rng.uniform(-1, 1)), rng.normal(size=(H, D)),
+                                      rng.normal(size=(B, H)), np.array(rng.uniform(-1, 1)),
+                                      rng.normal(size=(H, D))], mistakes=_bidirectional_mistakes))
+    return cases
+
+
+SIX = [0, 1, 2, 3, 4, 5]
+
+TASKS = [
+    Task("Task 3.1", "lstm_step_forward_with_cache", lstm_step_cases, select=[0, 1, 2, 3, 4, 5, 6]),
+    Task("Task 3.2", "lstm_step_backward_on_arrays", lstm_step_backward_cases, select=SIX),
+    Task("Task 3.3", "lstm_forward_with_cache", lstm_forward_cases, select=[0, 1],
+         stand_ins={"toy": ("lstm_step_forward", TOY_STEP),
+                    "reference": ("lstm_step_forward", REFERENCE_STEP)}),
+    Task("Task 3.4", "lstm_backward_on_arrays", lstm_backward_cases, select=SIX,
+         stand_ins={"toy": ("lstm_step_backward", TOY_STEP_BACKWARD),
+                    "reference": ("lstm_step_backward", REFERENCE_STEP_BACKWARD)}),
+    Task("Task 3.5", "gru_step_forward_with_cache", gru_step_cases, select=[0, 1, 2, 3, 4]),
+    Task("Task 3.6", "gru_step_backward_on_arrays", gru_step_backward_cases, select=SIX),
+    Task("Task 3.7", "bidirectional_forward_on_toy", bidirectional_cases),
+]
