@@ -4,9 +4,10 @@ The sandbox passes and compares plain arrays, so every function is called throug
 notebook's locked entry points (its test-helper cell): ``*_with_cache`` return the forward's
 output and the arrays of its cache (gates, cell states), ``lstm_step_backward_on_arrays`` and
 ``lstm_backward_on_arrays`` build the ``LSTMStepCache``s, ``gru_step_backward_on_arrays`` the
-``GRUStepCache``, and ``bidirectional_forward_on_toy`` passes the given ``toy_forward``. The caches' contents come from the trusted forward below, never from the
-student's forward, so each function is graded on its own. Public cases use fixed inputs; hidden
-ones values drawn from the generator seeded per submission.
+``GRUStepCache``, and ``bidirectional_forward_on_toy`` passes the given ``toy_forward``. The
+caches' contents come from the trusted forward below, never from the student's forward, so each
+function is graded on its own. Public cases use fixed inputs; hidden ones values drawn from the
+generator seeded per submission.
 """
 import numpy as np
 
@@ -26,7 +27,7 @@ def _sigmoid(a):
 
 
 def _lstm_step(x, h_prev, c_prev, W, U, b):
-    """(h, c, [x, h_prev, c_prev, W, U, i, f, g, o, c]): the cache fields in LSTMStepCache order."""
+    """(h, c, [x, h_prev, c_prev, W, U, i, f, g, o, c]): LSTMStepCache's fields, in order."""
     H = h_prev.shape[1]
     a = x @ W.T + h_prev @ U.T + b                                          # (B, 4H)
     i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])
@@ -61,7 +62,8 @@ def _lstm_step_mistakes(x, h_prev, c_prev, W, U, b):
 
 def lstm_step_cases(rng):
     fixed = np.random.default_rng(31)
-    small = [np.round(fixed.normal(size=s), 1) for s in [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2), 8]]
+    shapes = [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2), 8]
+    small = [np.round(fixed.normal(size=s), 1) for s in shapes]
     cases = [Case(PUBLIC[1], [np.ones((4, 3)), np.ones((4, 2)), np.ones((4, 2)), np.ones((8, 3)),
                               np.ones((8, 2)), np.zeros(8)], "the shapes with D != H"),
              Case(PUBLIC[1], small, "one step with small numbers (B = 2, D = 3, H = 2)",
@@ -159,7 +161,8 @@ def lstm_backward_cases(rng):
     W = np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0], [1.0, 1.0]])
     U = np.array([[1.0], [0.0], [-1.0], [0.5]])
     z = np.zeros((3, 1, 1))
-    cases = [Case(PUBLIC[4], [np.array([[[1.0]], [[-2.0]], [[0.5]]]), x, z, z, W, U, z, z, z, z, z],
+    dh = np.array([[[1.0]], [[-2.0]], [[0.5]]])
+    cases = [Case(PUBLIC[4], [dh, x, z, z, W, U, z, z, z, z, z],
                   "the loop with the public test's stand-in step backward", stand_in="toy",
                   expect_calls=3)]
     for T, B, D, H in [(4, 2, 3, 2), (1, 2, 2, 3), (3, 1, 1, 1)]:
@@ -239,7 +242,7 @@ def bidirectional_cases(rng):
 SIX = [0, 1, 2, 3, 4, 5]
 
 TASKS = [
-    Task("Task 3.1", "lstm_step_forward_with_cache", lstm_step_cases, select=[0, 1, 2, 3, 4, 5, 6]),
+    Task("Task 3.1", "lstm_step_forward_with_cache", lstm_step_cases, select=list(range(7))),
     Task("Task 3.2", "lstm_step_backward_on_arrays", lstm_step_backward_cases, select=SIX),
     Task("Task 3.3", "lstm_forward_with_cache", lstm_forward_cases, select=[0, 1],
          stand_ins={"toy": ("lstm_step_forward", TOY_STEP),
