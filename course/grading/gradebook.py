@@ -73,24 +73,34 @@ def register_assignment(db_url, assignment, notebook_name, source_path):
         _retry(register)
 
 
-def write_scores(db_url, assignment, notebook_name, student, scores):
-    """Set the autograded score of every test cell for ``student`` in one transaction."""
+def write_scores(db_url, assignment, notebook_name, student, scores, gb=None):
+    """Set the autograded score of every test cell for ``student`` in one transaction.
+
+    ``gb``: an open :class:`Gradebook` to reuse (one per grading run saves a connection per
+    student); without it, one is opened for this call.
+    """
     notebook = notebook_name.rsplit(".", 1)[0]
 
-    def write():
-        with Gradebook(db_url) as gb, warnings.catch_warnings():
+    def write(gb):
+        with warnings.catch_warnings():
             # nbgrader's add_submission trips SQLAlchemy 2's autoflush warnings; harmless
             warnings.simplefilter("ignore", SAWarning)
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment, student)
             try:
+                gb.update_or_create_student(student)
+                gb.update_or_create_submission(assignment, student)
                 for grade_id, score in scores.items():
                     gb.find_grade(grade_id, notebook, assignment, student).auto_score = score
                 gb.db.commit()
             except Exception:
                 gb.db.rollback()
                 raise
-    _retry(write)
+
+    def attempt():
+        if gb is not None:
+            return write(gb)
+        with Gradebook(db_url) as own:
+            return write(own)
+    _retry(attempt)
 
 
 def read_scores(db_url, assignment, notebook_name, student):

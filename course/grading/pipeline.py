@@ -124,12 +124,14 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     start, errors = time.monotonic(), 0
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers, _init_worker, maxtasksperchild=50) as pool:
+        with context.Pool(workers, _init_worker) as pool, \
+                gradebook.Gradebook(db_url) as gb:   # opened after the fork, used by the parent
             for i, record in enumerate(pool.imap_unordered(_grade_one, todo), 1):
                 student = record["student"]
                 if record["status"] != "error":
                     gradebook.write_scores(db_url, assignment_name, assignment.notebook, student,
-                                           {g: t["score"] for g, t in record["tests"].items()})
+                                           {g: t["score"] for g, t in record["tests"].items()},
+                                           gb=gb)
                     (out / "feedback" / f"{student}.html").write_text(report.feedback_html(record))
                     _write_autograded(autograded, assignment, student, folders[student], record)
                 else:
