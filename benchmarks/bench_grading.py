@@ -39,6 +39,7 @@ def make_submissions(folder, assignment, n):
 def run(assignment, submitted, workers, tmp):
     out = Path(tmp) / f"out{workers}"
     db_url = f"sqlite:///{Path(tmp) / f'gradebook{workers}.db'}"
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     records = pipeline.grade_class(assignment, submitted, out=out, workers=workers,
                                    db_url=db_url, course_root=REPO, log=io.StringIO(),
@@ -46,7 +47,7 @@ def run(assignment, submitted, workers, tmp):
     seconds = time.perf_counter() - start
     assert all(r["score"] == r["max_score"] for r in records), "a correct submission lost points"
     task_seconds = sum(r["seconds"] for r in records) / len(records)
-    return seconds, task_seconds
+    return seconds, task_seconds, max(load, os.getloadavg()[0])
 
 
 def main():
@@ -62,11 +63,13 @@ def main():
     print(f"{args.assignment}, {args.n} submissions, {os.cpu_count()} cores "
           f"(wall clock of the whole command, gradebook writes included)\n")
     print("| workers | wall s | s per submission (wall / n) | grading s per submission "
-          "(in a worker) | submissions/s | speed-up |")
-    print("|---|---|---|---|---|---|")
-    for workers, seconds, per in rows:
+          "(in a worker) | submissions/s | speed-up | load average |")
+    print("|---|---|---|---|---|---|---|")
+    for workers, seconds, per, load in rows:
         print(f"| {workers} | {seconds:.1f} | {seconds / args.n:.2f} | {per:.2f} | "
-              f"{args.n / seconds:.2f} | {base / seconds:.2f}x |")
+              f"{args.n / seconds:.2f} | {base / seconds:.2f}x | {load:.1f} |")
+    print("\nOn a shared machine the speed-up is bounded by the cores other jobs leave free "
+          "(the load average, the highest seen at the start or end of each run, tells).")
 
 
 if __name__ == "__main__":
