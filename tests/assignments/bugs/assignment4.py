@@ -242,6 +242,14 @@ CORRECT = [
         losses.append(loss.item())
         sizes.append(y.numel())
     return float(np.average(losses, weights=sizes))'''),
+    _train("correct-train-other-settings", '''
+    torch.manual_seed(seed)
+    net = CharLSTM(vocab_size=vocab_size, embed_size=16, hidden_size=96)
+    adam = torch.optim.Adam(net.parameters(), lr=1e-2)
+    history = []
+    while len(history) < 4:
+        history.append(train_epoch(net, train_ids, adam, 64, 100))
+    return net''', kind=Correct),
     Correct(_V, "correct-evaluate-other-style", '''def evaluate(model, ids, batch_size, seq_len):
     model.eval()
     state, nll, n = None, [], []
