@@ -26,13 +26,16 @@ $(STAMP): requirements.txt pyproject.toml
 	@rm -f $(VENV)/.pins-*
 	@touch $@
 
-# Debian packages the tests need: chromium (browser tests of the book), bubblewrap (sandbox).
+# Debian packages the tests need: chromium (browser tests of the book), bubblewrap (grading
+# sandbox), postgresql (the gradebook test starts a private server itself).
+DEBIAN_PACKAGES := chromium bubblewrap postgresql
 system-packages: $(SYSTEM_STAMP)
 
 $(SYSTEM_STAMP): | $(STAMP)
-	@if ! command -v chromium >/dev/null || ! command -v bwrap >/dev/null; then \
-	  echo ">> installing Debian packages: chromium bubblewrap"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v bwrap >/dev/null \
+	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo ">> installing Debian packages: $(DEBIAN_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 	@touch $@
 
