@@ -24,6 +24,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Per cell. A completed assignment runs top to bottom in well under a minute; a cell stuck for
 # two minutes is an infinite loop, and autograding moves on (that cell scores 0).
 c.Execute.timeout = 120
+# A kernel that imports torch on a busy 2-core machine can take longer than nbclient's default
+# 60 s to answer; a slow start is not the student's fault.
+c.Execute.startup_timeout = 180
 c.Execute.kernel_name = "python3"
 
 # A student's stub is the one-line comment kept above `### BEGIN SOLUTION` in the source (what to

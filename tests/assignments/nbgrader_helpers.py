@@ -43,7 +43,11 @@ def nbgrader(course, *args):
                           cwd=course, env=nbgrader_env(), capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{output[-6000:]}")
+        # nbgrader logs the real cause (a traceback) long before its closing summary: show both.
+        first = output.find("Traceback")
+        cause = output[first:first + 4000] + "\n[...]\n" if first >= 0 else ""
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
+                           f"{cause}{output[-4000:]}")
     return output
 
 
