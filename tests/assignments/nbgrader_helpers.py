@@ -23,6 +23,7 @@ from course.release import nbgrader_env
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def make_course(tmp_path, assignments=None):
@@ -137,3 +138,33 @@ def outputs(course, assignment, student, notebook):
                           *out.get("traceback", [])]
             texts[grade_id(cell)] = "\n".join(parts)
     return texts
+
+
+# ----- the conventions every assignment follows (solutions/README.md) -------------------------------
+def function_name(task):
+    """task1_1_rnn_step_forward -> rnn_step_forward"""
+    return task.split("_", 2)[2]
+
+
+def task_tests(task):
+    """The grade_ids of a task's test cells: its public and its hidden test."""
+    return [f"test_{task}_public", f"test_{task}_hidden"]
+
+
+def points(marks, task):
+    """(score, max score) of one task, from ``scores(...)``'s ``{grade_id: (score, max)}``."""
+    return (sum(marks[gid][0] for gid in task_tests(task)),
+            sum(marks[gid][1] for gid in task_tests(task)))
+
+
+def split_marked_lines(source):
+    """(lines inside solution or hidden-test markers, lines outside them), stripped."""
+    inside, outside, guarded = [], [], False
+    for line in source.splitlines():
+        if line.strip() in (BEGIN_SOLUTION, HIDDEN[0]):
+            guarded = True
+        elif line.strip() in (END_SOLUTION, HIDDEN[1]):
+            guarded = False
+        else:
+            (inside if guarded else outside).append(line.strip())
+    return inside, outside

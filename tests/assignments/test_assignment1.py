@@ -14,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from .bugs.assignment1 import BUGS, CORRECT
+from .nbgrader_helpers import HIDDEN, function_name, points, split_marked_lines, task_tests
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, REPO, autograde, cell_by_id, generate,
                                grade_id, make_course, nbgrader, outputs, read, scores, solution_ids,
                                solved, submit, with_cell)
@@ -23,22 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
 A = NB = "assignment1"
 SOURCE = REPO / "solutions" / A / f"{NB}.ipynb"
 RELEASE = REPO / "assignments" / A / f"{NB}.ipynb"
-HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 TASKS = solution_ids(read(SOURCE))                      # task1_1_rnn_step_forward, ...
-
-
-def function_name(task):
-    """task1_1_rnn_step_forward -> rnn_step_forward"""
-    return task.split("_", 2)[2]
-
-
-def task_tests(task):
-    """The grade_ids of a task's test cells: its public and its hidden test."""
-    return [f"test_{task}_public", f"test_{task}_hidden"]
-
-
-def points(marks, task):
-    return sum(marks[gid][0] for gid in task_tests(task)), sum(marks[gid][1] for gid in task_tests(task))
 
 
 @pytest.fixture(scope="module")
@@ -86,29 +72,16 @@ def test_release_equals_a_fresh_generate_assignment(released):
         assert c.get("outputs", []) == [] and c.get("execution_count") is None, where
 
 
-def _split_lines(source):
-    """(lines inside solution or hidden-test markers, lines outside them), stripped."""
-    inside, outside, guarded = [], [], False
-    for line in source.splitlines():
-        if line.strip() in (BEGIN_SOLUTION, HIDDEN[0]):
-            guarded = True
-        elif line.strip() in (END_SOLUTION, HIDDEN[1]):
-            guarded = False
-        else:
-            (inside if guarded else outside).append(line.strip())
-    return inside, outside
-
-
 def test_release_contains_no_solutions_or_hidden_tests():
     source, text = read(SOURCE), RELEASE.read_text()
     release = read(RELEASE)
     for marker in (BEGIN_SOLUTION, END_SOLUTION, *HIDDEN):
         assert marker not in text
     open_lines = {line.strip() for c in release.cells for line in c.source.splitlines()}
-    public = {line for c in source.cells for line in _split_lines(c.source)[1]}
+    public = {line for c in source.cells for line in split_marked_lines(c.source)[1]}
     secret = 0
     for cell in source.cells:
-        for line in _split_lines(cell.source)[0]:
+        for line in split_marked_lines(cell.source)[0]:
             if len(line) > 12 and not line.startswith("#") and line not in public:
                 secret += 1
                 assert line not in open_lines, f"the release leaks {line!r} from {grade_id(cell)}"

@@ -26,7 +26,7 @@ from .bugs.assignment4 import BUGS, CORRECT
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, REPO, autograde, cell_by_id, generate,
                                grade_id, make_course, nbgrader, outputs, read, scores, solution_ids,
                                solved, submit, with_cell)
-from .test_assignment1 import HIDDEN, _split_lines, function_name, points, task_tests
+from .nbgrader_helpers import HIDDEN, function_name, points, split_marked_lines, task_tests
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
 
@@ -110,10 +110,10 @@ def test_release_contains_no_solutions_or_hidden_tests():
     for marker in (BEGIN_SOLUTION, END_SOLUTION, *HIDDEN):
         assert marker not in text
     open_lines = {line.strip() for c in release.cells for line in c.source.splitlines()}
-    public = {line for c in source.cells for line in _split_lines(c.source)[1]}
+    public = {line for c in source.cells for line in split_marked_lines(c.source)[1]}
     secret = 0
     for cell in source.cells:
-        for line in _split_lines(cell.source)[0]:
+        for line in split_marked_lines(cell.source)[0]:
             if len(line) > 12 and not line.startswith("#") and line not in public:
                 secret += 1
                 assert line not in open_lines, f"the release leaks {line!r} from {grade_id(cell)}"
