@@ -89,24 +89,46 @@ def _normal(text):
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
+def given_cells(release_nb):
+    """The release's read-only code cells that are neither tests nor solutions (imports, helpers,
+    provided functions), as ``{grade_id: text}`` in notebook order."""
+    return {_nbgrader(c)["grade_id"]: cell_source(c) for c in release_nb["cells"]
+            if c.get("cell_type") == "code" and _nbgrader(c).get("locked")
+            and _nbgrader(c).get("grade_id") and not _nbgrader(c).get("grade")
+            and not _nbgrader(c).get("solution")}
+
+
 def student_code(submitted_nb, release_nb):
-    """The student's code cells as Python text, in order, without the release's test cells."""
+    """The student's code cells as Python text, in order, without the release's test cells.
+
+    Read-only given cells are the release's, as nbgrader restores them: a submitted copy (found
+    by grade id or by its text) runs with the release's text, and one the student deleted runs
+    first, before all student code, so a missing import or helper costs no points.
+    """
     from IPython.core.inputtransformer2 import TransformerManager
     tests = {_normal(cell_source(c)) for c in release_nb["cells"]
              if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")}
+    given = given_cells(release_nb)
+    given_by_text = {_normal(text): gid for gid, text in given.items()}
     transform = TransformerManager().transform_cell
-    code = []
+    code, seen = [], set()
     for cell in submitted_nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
         meta, text = _nbgrader(cell), cell_source(cell)
         if _normal(text) in tests or (meta.get("grade") is True and meta.get("solution") is False):
             continue
+        gid = meta.get("grade_id") if meta.get("grade_id") in given else None
+        gid = gid or given_by_text.get(_normal(text))
+        if gid is not None and gid not in seen:
+            seen.add(gid)
+            text = given[gid]
         try:
             code.append(transform(text))
         except Exception:
             code.append(text)   # the sandbox reports the SyntaxError for this cell
-    return code
+    missing = [transform(text) for gid, text in given.items() if gid not in seen]
+    return missing + code
 
 
 def _regular(path):

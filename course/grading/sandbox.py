@@ -96,15 +96,17 @@ def bwrap_argv(job_dir, argv, limits, uid):
     for name in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink("/" + name):
             cmd += ["--symlink", os.readlink("/" + name), "/" + name]
-    seen = {"/usr"}
-    for root in _python_roots():
-        cmd += _dirs_for(root, seen) + ["--ro-bind", root, root]
-        seen.add(root)
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--perms", "01777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
             "--perms", "0755", "--dir", "/home",
-            "--perms", "01777", "--size", str(limits.scratch_bytes), "--tmpfs", HOME,
-            "--ro-bind", str(job_dir), JOB,
+            "--perms", "01777", "--size", str(limits.scratch_bytes), "--tmpfs", HOME]
+    # The interpreter's folders are bound after the tmpfs mounts, so a venv that lives under
+    # /tmp (a clone in /tmp, as CI may make) is not hidden by the scratch /tmp.
+    seen = {"/usr", "/tmp", "/home", HOME}
+    for root in _python_roots():
+        cmd += _dirs_for(root, seen) + ["--ro-bind", root, root]
+        seen.add(root)
+    cmd += ["--ro-bind", str(job_dir), JOB,
             "--chdir", JOB,
             "--clearenv",
             "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",

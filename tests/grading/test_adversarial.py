@@ -157,6 +157,11 @@ def graded(tmp_path_factory):
                f"!touch {outside}/ipython_escape\n"]))
     add("grading_only", 0.0, "wrong values", _stealer([]))
     add("relabelled_tests", FULL - 3, "wrong values", relabelled())
+    deleted = solved()   # the read-only setup (import numpy as np) and helper cells deleted
+    deleted["cells"] = [c for c in deleted["cells"]
+                        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                        not in ("setup", "test_helpers")]
+    add("deleted_given_cells", FULL, "", deleted)
     add("malformed_json", 0.0, "broken JSON", raw=b'{"cells": [{"cell_type": "code", ')
     add("not_a_notebook", 0.0, "not a notebook", raw=b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     add("json_not_notebook", 0.0, "not a Jupyter notebook", raw=b'{"hello": "world"}')
@@ -228,7 +233,8 @@ STUDENTS = ["honest_again", "infinite_loop", "memory_bomb", "fork_bomb", "os_exi
             "kernel_crash", "huge_output", "monkeypatcher", "ipython_tricks", "grading_only",
             "relabelled_tests", "malformed_json", "not_a_notebook", "json_not_notebook",
             "missing_notebook", "renamed_notebook", "symlink", "reader", "uses_rnnlib", "writer",
-            "network", "background", "partial", "forged_result", "slow_top_level", "honest"]
+            "network", "background", "partial", "forged_result", "slow_top_level",
+            "deleted_given_cells", "honest"]
 
 
 @pytest.mark.parametrize("student", STUDENTS)

@@ -103,3 +103,12 @@ def test_memory_is_capped_for_all_processes_together(tmp_path):
     assert os.access(sandbox.CGROUPS + "/memory", os.W_OK), "cgroup v1 memory is not writable"
     run = _run(tmp_path, code, Limits(wall_s=20, memory_bytes=256 << 20), args=())
     assert run.killed == "memory"
+
+
+def test_interpreter_under_tmp_is_bound_after_the_scratch_tmpfs(monkeypatch, tmp_path):
+    """A clone in /tmp has its venv under /tmp: the scratch tmpfs must not hide it."""
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: ["/tmp/clone/.venv", "/opt/python"])
+    argv = sandbox.bwrap_argv(tmp_path, ["python", "-c", "pass"], Limits(), 61000)
+    tmpfs_tmp = next(i for i in range(len(argv) - 1) if argv[i:i + 2] == ["--tmpfs", "/tmp"])
+    venv_bind = argv.index("/tmp/clone/.venv")
+    assert argv[venv_bind - 1] == "--ro-bind" and venv_bind > tmpfs_tmp
