@@ -208,7 +208,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
                                                                len(exp) + 1))]
             if any(o is None for o in outs):
                 outs = []
-            after = [data.get(f"c{c}_arg{j}") for j in range(len(case.args))]
+            after = [[data.get(f"c{c}_arg{j}_{k}") for k in range(len(a))]
+                     if isinstance(a, (list, tuple)) else data.get(f"c{c}_arg{j}")
+                     for j, a in enumerate(case.args)]
             why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
         except Exception:
             why = f"{task.function}: the results that came back were malformed"

@@ -134,9 +134,13 @@ def main():
             if installed:
                 record["calls"] = len(stand_ins[key]["_calls"])
                 ns[installed] = saved
-        for j, arg in enumerate(originals):
+        for j, arg in enumerate(originals):   # arguments after the call: modified in place?
             if isinstance(arg, np.ndarray):
                 arrays[f"c{c}_arg{j}"] = asarray(arg)
+            elif isinstance(arg, list):          # a list of arrays (e.g. gradients to clip)
+                for k, item in enumerate(arg):
+                    if isinstance(item, np.ndarray):
+                        arrays[f"c{c}_arg{j}_{k}"] = asarray(item)
 
     meta = json.dumps({"cells": cell_errors, "cases": records}, default=str)
     arrays["meta"] = np.frombuffer(meta.encode(), dtype=np.uint8)

@@ -139,8 +139,14 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
                     break
             error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
             return f"{fn}: wrong values (largest error {error:.3g}).{hint}"
+    def changed(before, after):
+        return after is None or after.shape != before.shape or not np.array_equal(after, before)
+
     for j, (before, after) in enumerate(zip(case.args, args_after)):
-        if isinstance(before, np.ndarray) and (after is None or after.shape != before.shape
-                                               or not np.array_equal(after, before)):
+        if isinstance(before, np.ndarray) and changed(before, after):
             return f"{fn} modified its input argument {j + 1}: compute into new arrays"
+        if isinstance(before, (list, tuple)) and isinstance(after, list) and any(
+                isinstance(b, np.ndarray) and changed(b, a) for b, a in zip(before, after)):
+            return (f"{fn} modified the arrays inside its input argument {j + 1}: "
+                    "compute into new arrays")
     return ""

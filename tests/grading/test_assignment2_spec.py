@@ -27,7 +27,7 @@ FULL = 15.0
 FUNCTION = {"task2_1": "rnn_step_backward", "task2_2": "rnn_backward",
             "task2_3": "numerical_gradient", "task2_4": "clip_by_global_norm",
             "task2_5": "tbptt_gradients"}
-# Two bugs per graded function, with what the public test's reason must say.
+# Two or more bugs per graded function, with what the public test's reason must say.
 GRADED_BUGS = {
     "step-dW-transposed": "expected shape (4, 2), got (2, 4)",
     "step-dh-prev-U-transposed": "dh_prev = da @ U",
@@ -37,6 +37,7 @@ GRADED_BUGS = {
     "num-x-not-restored": "modified its input argument 2",
     "clip-each-element": "Each entry looks clipped",
     "clip-always": "rescaled although their norm is below max_norm",
+    "clip-in-place": "modified the arrays inside its input argument 1",
     "tbptt-no-detach-full-bptt": "called rnn_backward 1 times",
     "tbptt-state-reset": "wrong values",
 }
