@@ -21,6 +21,16 @@ def sigmoid(a):
     return out
 
 
+def sigmoid_(a):
+    """Sigmoid in place, :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: no overflow for any ``a``,
+    absolute error about 1e-16. Returns ``a`` (used by the fused LSTM and GRU gates)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
 def tanh(a):
     """Hyperbolic tangent; same shape as ``a``."""
     return np.tanh(a)

@@ -27,16 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_array, check_same_dtype
-
-
-def sigmoid_(a):
-    """Sigmoid in place, :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: no overflow for any ``a``,
-    absolute error about 1e-16. Returns ``a``."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a += 1.0
-    a *= 0.5
-    return a
+from .activations import sigmoid_
 
 
 def _gates(a, H):
