@@ -17,6 +17,21 @@ def softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def log_softmax(z, axis=-1):
+    """:math:`\\log \\mathrm{softmax}(z)` along ``axis``, shifted by the maximum for stability."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def check_labels(y, T, B):
+    """Return ``y`` as an array after checking it holds integer labels of shape (T, B)."""
+    y = np.asarray(y)
+    if y.shape != (T, B) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y: expected integer labels of shape (T={T}, B={B}), "
+                         f"got {y.dtype} array of shape {y.shape}")
+    return y
+
+
 def softmax_cross_entropy(z, y):
     """Cross-entropy of softmax outputs: :math:`L_t = -\\log \\mathrm{softmax}(z_t)_{y_t}`.
 
@@ -30,14 +45,10 @@ def softmax_cross_entropy(z, y):
     """
     z = check_array("z", z, ndim=3)
     T, B, K = z.shape
-    y = np.asarray(y)
-    if y.shape != (T, B) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y: expected integer labels of shape (T={T}, B={B}), "
-                         f"got {y.dtype} array of shape {y.shape}")
+    y = check_labels(y, T, B)
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"y: labels must lie in [0, K={K}), got range [{y.min()}, {y.max()}]")
-    shifted = z - z.max(axis=-1, keepdims=True)                              # (T, B, K)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # (T, B, K)
+    log_probs = log_softmax(z)                                               # (T, B, K)
     picked = np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]    # (T, B)
     loss = -picked.sum() / B
     dz = np.exp(log_probs)                                                   # y_hat  (T, B, K)

@@ -27,6 +27,7 @@ See also: the book's chapter ``seq2seq`` (padding and masking).
 import numpy as np
 
 from ._checks import check_array
+from .losses import check_labels, log_softmax
 
 
 def mask_from_lengths(lengths, T):
@@ -57,10 +58,7 @@ def masked_softmax_cross_entropy(z, y, mask, normalize="tokens"):
     """
     z = check_array("z", z, ndim=3)
     T, B, K = z.shape
-    y = np.asarray(y)
-    if y.shape != (T, B) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y: expected integer labels of shape (T={T}, B={B}), "
-                         f"got {y.dtype} array of shape {y.shape}")
+    y = check_labels(y, T, B)
     mask = np.asarray(mask)
     if mask.shape != (T, B) or mask.dtype != np.bool_:
         raise ValueError(f"mask: expected a boolean array of shape (T={T}, B={B}), "
@@ -73,8 +71,7 @@ def masked_softmax_cross_entropy(z, y, mask, normalize="tokens"):
                          f"[{real.min()}, {real.max()}]")
     N = int(mask.sum()) if normalize == "tokens" else B
     y_safe = np.where(mask, y, 0)                                            # (T, B)
-    shifted = z - z.max(axis=-1, keepdims=True)                              # (T, B, K)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))  # (T, B, K)
+    log_probs = log_softmax(z)                                               # (T, B, K)
     picked = np.take_along_axis(log_probs, y_safe[..., None], axis=-1)[..., 0]  # (T, B)
     if N == 0:
         return 0.0, np.zeros_like(z)
