@@ -91,26 +91,37 @@ def gru_forward(x, h0, W, U, b_ih=None, b_hh=None, convention="torch"):
     h = np.empty((T + 1, B, H), dtype=W.dtype)  # h_0..h_T                        (T+1, B, H)
     h[0] = h0
     torch_style = convention == "torch"
-    gates = (x.reshape(T * B, D) @ W.T).reshape(T, B, 3 * H)  # W x_t, all t     (T, B, 3H)
+    # sigma(a) = (1 + tanh(a/2)) / 2: the rows that feed r and z are halved once (exact, a power
+    # of two), so each step's sigmoid is a tanh, a scale and a shift.
+    half = np.ones(3 * H, dtype=W.dtype)         # 1/2 for the rows of r, z; 1 for n    (3H,)
+    half[:2 * H] = 0.5
+    gates = (x.reshape(T * B, D) @ (half[:, None] * W).T).reshape(T, B, 3 * H)  # W x_t, all t
+    bias = np.zeros(3 * H, dtype=W.dtype)      # the biases added outside the loop    (3H,)
     if b_ih is not None:
-        gates += b_ih
+        bias += b_ih
     b_hn = None                                # the one bias the loop must add itself
     if b_hh is not None:
-        if torch_style:                        # b_hr, b_hz: outside sigma, added once here
-            gates[..., :2 * H] += b_hh[:2 * H]
+        if torch_style:                        # b_hr, b_hz: outside sigma, added here
+            bias[:2 * H] += b_hh[:2 * H]
             b_hn = b_hh[2 * H:]
         else:                                  # the lecture adds all of b_hh outside r
-            gates += b_hh
+            bias += b_hh
+    if b_ih is not None or b_hh is not None:
+        gates += half * bias
     hn = np.empty((T, B, H), dtype=W.dtype)
-    U_rz, U_n = (U.T, None) if torch_style else (U[:2 * H].T, U[2 * H:].T)
-    Uh = np.empty((B, 3 * H if torch_style else 2 * H), dtype=W.dtype)
+    rows = 3 * H if torch_style else 2 * H     # torch: U_n h_{t-1} too, in the same product
+    U_rz = np.ascontiguousarray((half[:rows, None] * U[:rows]).T)  # (H, 3H | 2H) row-major:
+    U_n = None if torch_style else U[2 * H:].T  # faster h @ U_rz in OpenBLAS's AVX-512 kernels
+    Uh = np.empty((B, rows), dtype=W.dtype)
     tmp = np.empty((B, H), dtype=W.dtype)
     for t in range(T):
         a = gates[t]
         rz, n = a[:, :2 * H], a[:, 2 * H:]
         np.matmul(h[t], U_rz, out=Uh)          # U h_{t-1} (torch: all 3 blocks)  (B, 3H | 2H)
-        rz += Uh[:, :2 * H]                    # a_r, a_z = W x_t + U h_{t-1} + biases
-        sigmoid_(rz)                           # r, z = sigma(a_r), sigma(a_z)
+        rz += Uh[:, :2 * H]                    # a_r / 2, a_z / 2
+        np.tanh(rz, out=rz)
+        rz += 1
+        rz *= 0.5                              # r, z = (1 + tanh(a/2)) / 2 = sigma(a)
         r, z = rz[:, :H], rz[:, H:]
         if torch_style:
             if b_hn is None:
@@ -141,7 +152,7 @@ def gru_backward(dh, cache):
     ``dh[t]`` is the direct gradient on :math:`h_t` (add the gradient on ``h_n`` to
     ``dh[-1]``); the loop adds what flows back from step t+1 (through z, the candidate n and
     the matrix product) and writes every step's pre-activation gradients into preallocated
-    (T, B, 3H) blocks, so that the weight gradients are one matrix product each after it.
+    (T, B, .) blocks, so that the weight gradients are one matrix product each after it.
     In torch's convention the input side (``W x + b_ih``) and the hidden side
     (``U h + b_hh``) of the candidate get different gradients: the reset gate sits between.
 
@@ -153,17 +164,76 @@ def gru_backward(dh, cache):
         dx (T, B, D), dh0 (B, H), dW (3H, D), dU (3H, H), db_ih (3H,) or None,
         db_hh (3H,) or None.
     """
-    x, h, W, U, gates, hn, (has_b_ih, has_b_hh), convention = cache
-    T, B, H = h.shape[0] - 1, h.shape[1], h.shape[2]
+    T, B, H = cache.h.shape[0] - 1, cache.h.shape[1], cache.h.shape[2]
     dh = check_array("dh", dh, shape=(("T", T), ("B", B), ("H", H)))
-    dtype = gates.dtype
-    torch_style = convention == "torch"
-    da = np.empty_like(gates)                  # dL/d(W x_t + b_ih), all t        (T, B, 3H)
-    dUh = np.empty_like(gates) if torch_style else da  # dL/d(U h_{t-1} + b_hh)   (T, B, 3H)
-    U_f = np.asfortranarray(U)                 # column-major: faster for da_t @ U (see lstm)
-    U_rz, U_n = U_f[:2 * H], U_f[2 * H:]
-    dh_next = np.zeros((B, H), dtype=dtype)    # dL/dh_t carried from step t+1
-    dh_t, tmp = np.empty((B, H), dtype=dtype), np.empty((B, H), dtype=dtype)
+    if cache.convention == "torch":
+        return _backward_torch(dh, cache)
+    return _backward_lecture(dh, cache)
+
+
+def _backward_torch(dh, cache):
+    """:func:`gru_backward` in torch's convention.
+
+    With :math:`h_t = (1 - z) n + z h_{t-1}` and :math:`a_n = W_n x + b_{in} + r (U_n h + b_{hn})`:
+
+    .. math::
+        \\frac{dL}{da_n} = \\frac{dL}{dh_t} (1 - z)(1 - n^2), \\quad
+        \\frac{dL}{da_z} = \\frac{dL}{dh_t} (h_{t-1} - n) z (1 - z), \\quad
+        \\frac{dL}{da_r} = \\frac{dL}{da_n} (U_n h_{t-1} + b_{hn}) r (1 - r)
+
+    r and z get the same gradient on the input and the hidden side; the candidate's hidden side
+    :math:`U_n h + b_{hn}` gets :math:`dL/da_n \\cdot r`. The factors that do not depend on
+    :math:`dL/dh_t` are computed for all steps before the loop, which multiplies them in place.
+    """
+    x, h, W, U, gates, hn, (has_b_ih, has_b_hh), _ = cache
+    T, B, H = dh.shape
+    r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+    dUh = np.empty_like(gates)                 # dL/d(U h_{t-1} + b_hh), all t    (T, B, 3H)
+    da_r, da_z, dUh_n = dUh[..., :H], dUh[..., H:2 * H], dUh[..., 2 * H:]
+    da_n = np.empty_like(hn)                   # dL/d(W_n x_t + b_in), all t      (T, B, H)
+    np.subtract(1, r, out=da_r)
+    da_r *= r
+    da_r *= hn                                 # (U_n h + b_hn) r (1 - r)
+    np.subtract(h[:-1], n, out=dUh_n)          # (dUh_n as scratch until the loop fills it)
+    np.subtract(1, z, out=da_z)
+    da_z *= z
+    da_z *= dUh_n                              # (h_{t-1} - n) z (1 - z)
+    np.multiply(n, n, out=da_n)
+    np.subtract(1, da_n, out=da_n)
+    np.subtract(1, z, out=dUh_n)
+    da_n *= dUh_n                              # (1 - z)(1 - n^2)
+    dh_next = np.zeros((B, H), dtype=dh.dtype)  # dL/dh_t carried from step t+1
+    dh_t, tmp = np.empty((B, H), dtype=dh.dtype), np.empty((B, H), dtype=dh.dtype)
+    for t in reversed(range(T)):
+        np.add(dh[t], dh_next, out=dh_t)       # dL/dh_t = direct + from step t+1
+        da_n[t] *= dh_t                        # dL/da_n
+        da_z[t] *= dh_t                        # dL/da_z
+        da_r[t] *= da_n[t]                     # dL/da_r
+        np.multiply(da_n[t], r[t], out=dUh_n[t])  # dL/d(U_n h + b_hn) = dL/da_n * r
+        np.matmul(dUh[t], U, out=dh_next)      # dL/dh_{t-1} = dL/d(U h_{t-1}) U ...
+        np.multiply(dh_t, z[t], out=tmp)
+        dh_next += tmp                         #   ... + dL/dh_t * z               (B, H)
+    dUh_flat = dUh.reshape(T * B, 3 * H)       # (T*B, 3H)
+    da_rz = dUh_flat[:, :2 * H]                # input side of r, z               (T*B, 2H)
+    da_n = da_n.reshape(T * B, H)              # input side of n                  (T*B, H)
+    x_flat = x.reshape(T * B, -1)              # (T*B, D)
+    dx = (da_rz @ W[:2 * H] + da_n @ W[2 * H:]).reshape(T, B, -1)  # da_t W         (T, B, D)
+    dW = np.concatenate([da_rz.T @ x_flat, da_n.T @ x_flat])      # sum_t da_t^T x_t (3H, D)
+    dU = dUh_flat.T @ h[:-1].reshape(T * B, H)  # sum_t dUh_t^T h_{t-1}           (3H, H)
+    db_ih = np.concatenate([da_rz.sum(axis=0), da_n.sum(axis=0)]) if has_b_ih else None
+    db_hh = dUh_flat.sum(axis=0) if has_b_hh else None  # (3H,)
+    return dx, dh_next, dW, dU, db_ih, db_hh
+
+
+def _backward_lecture(dh, cache):
+    """:func:`gru_backward` in the lecture's convention, where one (T, B, 3H) block holds
+    dL/d(W x_t + U h_{t-1} + b) for all steps (the reset gate acts before the product)."""
+    x, h, W, U, gates, hn, (has_b_ih, has_b_hh), _ = cache
+    T, B, H = dh.shape
+    da = np.empty_like(gates)                  # dL/da_t, all t                   (T, B, 3H)
+    U_rz, U_n = U[:2 * H], U[2 * H:]
+    dh_next = np.zeros((B, H), dtype=dh.dtype)  # dL/dh_t carried from step t+1
+    dh_t, tmp = np.empty((B, H), dtype=dh.dtype), np.empty((B, H), dtype=dh.dtype)
     for t in reversed(range(T)):
         h_prev = h[t]
         r, z, n = gates[t, :, :H], gates[t, :, H:2 * H], gates[t, :, 2 * H:]
@@ -173,54 +243,32 @@ def gru_backward(dh, cache):
         np.subtract(1, tmp, out=tmp)           # tanh'(a_n) = 1 - n^2
         np.multiply(dh_t, tmp, out=da_n)
         np.subtract(1, z, out=tmp)
-        if torch_style:
-            # h_t = (1 - z) * n + z * h_{t-1}
-            da_n *= tmp                        # dL/da_n = dh_t * (1 - z) * (1 - n^2)
-            tmp *= z
-            np.subtract(h_prev, n, out=da_z)
-            da_z *= dh_t
-            da_z *= tmp                        # dL/da_z = dh_t * (h_{t-1} - n) * z (1 - z)
-            # a_n = W_n x_t + b_in + r * (U_n h_{t-1} + b_hn)
-            np.multiply(da_n, r, out=dUh[t, :, 2 * H:])  # dL/d(U_n h + b_hn) = da_n * r
-            np.subtract(1, r, out=tmp)
-            tmp *= r
-            np.multiply(da_n, hn[t], out=da_r)
-            da_r *= tmp                        # dL/da_r = da_n * (U_n h + b_hn) * r (1 - r)
-            dUh[t, :, :2 * H] = da[t, :, :2 * H]  # r and z: same on both sides
-            np.multiply(dh_t, z, out=dh_next)  # dL/dh_{t-1} = dh_t * z
-            dh_next += dUh[t] @ U_f            #   + dL/d(U h_{t-1}) U            (B, H)
-        else:
-            # h_t = (1 - z) * h_{t-1} + z * n
-            np.multiply(dh_t, tmp, out=dh_next)  # dL/dh_{t-1} = dh_t * (1 - z) ...
-            tmp *= z
-            np.subtract(n, h_prev, out=da_z)
-            da_z *= dh_t
-            da_z *= tmp                        # dL/da_z = dh_t * (n - h_{t-1}) * z (1 - z)
-            da_n *= z                          # dL/da_n = dh_t * z * (1 - n^2)
-            # a_n = W_n x_t + b_in + U_n (r * h_{t-1}) + b_hn
-            drh = da_n @ U_n                   # dL/d(r * h_{t-1}) = da_n U_n     (B, H)
-            np.subtract(1, r, out=tmp)
-            tmp *= r
-            tmp *= h_prev
-            np.multiply(drh, tmp, out=da_r)    # dL/da_r = drh * h_{t-1} * r (1 - r)
-            drh *= r
-            dh_next += drh                     #   ... + drh * r
-            dh_next += da[t, :, :2 * H] @ U_rz  #  ... + (da_r, da_z) U_rz        (B, H)
+        # h_t = (1 - z) * h_{t-1} + z * n
+        np.multiply(dh_t, tmp, out=dh_next)    # dL/dh_{t-1} = dh_t * (1 - z) ...
+        tmp *= z
+        np.subtract(n, h_prev, out=da_z)
+        da_z *= dh_t
+        da_z *= tmp                            # dL/da_z = dh_t * (n - h_{t-1}) * z (1 - z)
+        da_n *= z                              # dL/da_n = dh_t * z * (1 - n^2)
+        # a_n = W_n x_t + b_in + U_n (r * h_{t-1}) + b_hn
+        drh = da_n @ U_n                       # dL/d(r * h_{t-1}) = da_n U_n     (B, H)
+        np.subtract(1, r, out=tmp)
+        tmp *= r
+        tmp *= h_prev
+        np.multiply(drh, tmp, out=da_r)        # dL/da_r = drh * h_{t-1} * r (1 - r)
+        drh *= r
+        dh_next += drh                         #   ... + drh * r
+        dh_next += da[t, :, :2 * H] @ U_rz     #   ... + (da_r, da_z) U_rz        (B, H)
     da_flat = da.reshape(T * B, 3 * H)         # (T*B, 3H)
-    dUh_flat = dUh.reshape(T * B, 3 * H)       # (T*B, 3H)
     h_prev_flat = h[:-1].reshape(T * B, H)     # (T*B, H)
-    if torch_style:
-        dU = dUh_flat.T @ h_prev_flat          # sum_t dUh_t^T h_{t-1}            (3H, H)
-    else:
-        dU = np.empty_like(U)
-        dU[:2 * H] = dUh_flat[:, :2 * H].T @ h_prev_flat   # (2H, H)
-        dU[2 * H:] = dUh_flat[:, 2 * H:].T @ hn.reshape(T * B, H)  # da_n^T (r * h)  (H, H)
+    dU = np.empty_like(U)
+    dU[:2 * H] = da_flat[:, :2 * H].T @ h_prev_flat          # (2H, H)
+    dU[2 * H:] = da_flat[:, 2 * H:].T @ hn.reshape(T * B, H)  # da_n^T (r * h)   (H, H)
     dx = (da_flat @ W).reshape(T, B, -1)       # dL/dx_t = da_t W                 (T, B, D)
     dW = da_flat.T @ x.reshape(T * B, -1)      # sum_t da_t^T x_t                 (3H, D)
-    db_ih = da_flat.sum(axis=0) if has_b_ih else None   # (3H,)
-    db_hh = dUh_flat.sum(axis=0) if has_b_hh else None  # (3H,)
-    return dx, dh_next, dW, dU, db_ih, db_hh
-
+    db = da_flat.sum(axis=0)                   # the same for both biases         (3H,)
+    return (dx, dh_next, dW, dU, db if has_b_ih else None,
+            db.copy() if has_b_hh else None)
 
 def gru_step_forward(x, h_prev, W, U, b_ih=None, b_hh=None, convention="torch"):
     """One GRU step: :func:`gru_forward` with T = 1.

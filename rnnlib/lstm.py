@@ -149,7 +149,8 @@ def lstm_forward(x, h0, c0, W, U, b=None):
     into a preallocated (T, B, 4H) block that the loop then turns, step by step and in place,
     into the gates. One ``tanh`` call evaluates all four gates of a step: with
     :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`, the rows of W, U and b that feed i, f and o are
-    halved once (exactly: a power of two) and those three blocks shifted after the ``tanh``.
+    halved once (exactly: a power of two) and those three blocks scaled and shifted after the
+    ``tanh``.
 
     Args:
         x: (T, B, D) inputs, time-major.
@@ -176,12 +177,15 @@ def lstm_forward(x, h0, c0, W, U, b=None):
             check_same_dtype(W=W, **{name: s0})
             store[0] = s0
 
-    half = np.full((4 * H, 1), 0.5, dtype=W.dtype)   # 1/2 for the rows of i, f, o; 1 for g
-    half[2 * H:3 * H] = 1
-    gates = (x.reshape(T * B, D) @ (half * W).T).reshape(T, B, 4 * H)  # W x_t, all t (T, B, 4H)
+    # sigma(a) = (1 + tanh(a/2)) / 2: halve the rows of i, f, o once (exact, a power of two),
+    # so one tanh per step serves all four gates, then scale and shift i, f, o back.
+    scale = np.full(4 * H, 0.5, dtype=W.dtype)   # 1/2 for the rows of i, f, o; 1 for g  (4H,)
+    scale[2 * H:3 * H] = 1
+    shift = 1 - scale                            # 1/2 for i, f, o; 0 for g            (4H,)
+    gates = (x.reshape(T * B, D) @ (scale[:, None] * W).T).reshape(T, B, 4 * H)  # W x_t, all t
     if b is not None:
-        gates += half[:, 0] * b
-    UT = (half * U).T                            # (H, 4H)
+        gates += scale * b
+    UT = np.ascontiguousarray((scale[:, None] * U).T)  # (H, 4H) row-major: faster h @ UT
     Uh = np.empty((B, 4 * H), dtype=W.dtype)
     ig = np.empty((B, H), dtype=W.dtype)
     tanh_c = np.empty((T, B, H), dtype=W.dtype)
@@ -190,9 +194,8 @@ def lstm_forward(x, h0, c0, W, U, b=None):
         np.matmul(h[t], UT, out=Uh)            # U h_{t-1}                       (B, 4H)
         a += Uh                                # a_t = W x_t + b + U h_{t-1} (i, f, o halved)
         np.tanh(a, out=a)                      # g = tanh(a_g); tanh(a/2) for i, f, o
-        for block in (a[:, :2 * H], a[:, 3 * H:]):
-            block += 1
-            block *= 0.5                       # i, f, o = (1 + tanh(a/2)) / 2 = sigma(a)
+        a *= scale
+        a += shift                             # i, f, o = (1 + tanh(a/2)) / 2 = sigma(a)
         i, f, g, o = _gates(a, H)
         np.multiply(f, c[t], out=c[t + 1])     # c_t = f * c_{t-1} ...
         np.multiply(i, g, out=ig)
@@ -229,43 +232,38 @@ def lstm_backward(dh, dc_n, cache):
     T, B, H = h.shape[0] - 1, h.shape[1], h.shape[2]
     dh = check_array("dh", dh, shape=(("T", T), ("B", B), ("H", H)))
     dtype = gates.dtype
-    da = np.empty_like(gates)                    # dL/da_t, all t                 (T, B, 4H)
+    i, f, g, o = _gates(gates, H)                # all steps                       (T, B, H)
+    # What does not depend on the gradients flowing back, for all steps at once:
+    #   dL/da_t = [dc_t * g * sigma'(a_i), dc_t * c_{t-1} * sigma'(a_f),
+    #              dc_t * i * tanh'(a_g), dh_t * tanh(c_t) * sigma'(a_o)]
+    # with sigma' = s (1 - s) and tanh' = 1 - g^2; the loop multiplies by dc_t and dh_t in place.
+    da = np.subtract(1, gates)                   # (T, B, 4H)
+    da *= gates                                  # s (1 - s) for i, f, o
+    da_i, da_f, da_g, da_o = _gates(da, H)
+    np.multiply(g, g, out=da_g)
+    np.subtract(1, da_g, out=da_g)               # tanh'(a_g) = 1 - g^2
+    da_i *= g
+    da_f *= c[:-1]
+    da_g *= i
+    da_o *= tanh_c
+    dc_dh = np.multiply(tanh_c, tanh_c)          # dc_t/dh_t = o * (1 - tanh^2 c_t)  (T, B, H)
+    np.subtract(1, dc_dh, out=dc_dh)
+    dc_dh *= o
     dh_next = np.zeros((B, H), dtype=dtype)      # dL/dh_t carried from step t+1
     dc_next = np.zeros((B, H), dtype=dtype) if dc_n is None else \
         check_array("dc_n", dc_n, shape=(("B", B), ("H", H))).copy()
-    dh_t, dc_t, tmp = (np.empty((B, H), dtype=dtype) for _ in range(3))
-    U_f = np.asfortranarray(U)                   # same U, column-major: OpenBLAS multiplies
-    #                                              (B, 4H) @ (4H, H) faster so in float64
+    dh_t, dc_t = np.empty((B, H), dtype=dtype), np.empty((B, H), dtype=dtype)
     for t in reversed(range(T)):
-        i, f, g, o = _gates(gates[t], H)
         da_i, da_f, da_g, da_o = _gates(da[t], H)
         np.add(dh[t], dh_next, out=dh_t)         # dL/dh_t = direct + from step t+1
-        # h_t = o * tanh(c_t)
-        np.multiply(dh_t, tanh_c[t], out=da_o)   # dL/do = dh_t * tanh(c_t)
-        np.subtract(1, o, out=tmp)
-        tmp *= o
-        da_o *= tmp                              # dL/da_o = dL/do * o (1 - o)
-        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
-        np.subtract(1, tmp, out=tmp)
-        tmp *= o
-        tmp *= dh_t
-        np.add(dc_next, tmp, out=dc_t)           # dL/dc_t = dc_next + dh_t * o * (1 - tanh^2 c_t)
-        # c_t = f * c_{t-1} + i * g
-        np.subtract(1, i, out=tmp)
-        tmp *= i
-        tmp *= g
-        np.multiply(dc_t, tmp, out=da_i)         # dL/da_i = dc_t * g * i (1 - i)
-        np.subtract(1, f, out=tmp)
-        tmp *= f
-        tmp *= c[t]
-        np.multiply(dc_t, tmp, out=da_f)         # dL/da_f = dc_t * c_{t-1} * f (1 - f)
-        np.multiply(g, g, out=tmp)
-        np.subtract(1, tmp, out=tmp)
-        tmp *= i
-        np.multiply(dc_t, tmp, out=da_g)         # dL/da_g = dc_t * i * (1 - g^2)
-        np.multiply(dc_t, f, out=dc_next)        # dL/dc_{t-1} = dc_t * f
-        # a_t = W x_t + U h_{t-1} + b
-        dh_next = np.matmul(da[t], U_f)          # dL/dh_{t-1} = da_t U           (B, H)
+        np.multiply(dh_t, dc_dh[t], out=dc_t)
+        dc_t += dc_next                          # dL/dc_t = dh_t o (1 - tanh^2 c_t) + dc_next
+        da_i *= dc_t                             # dL/da_i = dc_t * g * i (1 - i)
+        da_f *= dc_t                             # dL/da_f = dc_t * c_{t-1} * f (1 - f)
+        da_g *= dc_t                             # dL/da_g = dc_t * i * (1 - g^2)
+        da_o *= dh_t                             # dL/da_o = dh_t * tanh(c_t) * o (1 - o)
+        np.multiply(dc_t, f[t], out=dc_next)     # dL/dc_{t-1} = dc_t * f
+        np.matmul(da[t], U, out=dh_next)         # dL/dh_{t-1} = da_t U           (B, H)
     da_flat = da.reshape(T * B, 4 * H)           # (T*B, 4H)
     dx = (da_flat @ W).reshape(T, B, -1)         # dL/dx_t = da_t W               (T, B, D)
     dW = da_flat.T @ x.reshape(T * B, -1)        # sum_t da_t^T x_t               (4H, D)
