@@ -14,13 +14,22 @@ forward and backward) as a share of the machine's matrix-multiply peak measured 
 and the bytes that rnnlib's cache keeps per time step (memory linear in T).
 
 Both libraries run on the same number of threads: ``torch.set_num_threads(n)`` and the BLAS
-thread variables set before NumPy is imported (checked with threadpoolctl when it is installed).
+thread variables set before NumPy is imported (checked with threadpoolctl).
+
+Both use the CPU's widest vector instructions. torch's oneDNN and MKL pick their kernels from the
+CPU's features, and so does NumPy's bundled OpenBLAS, unless the environment pins it: some machines
+set ``OPENBLAS_CORETYPE`` (and ``OPENBLAS_L2_SIZE``) because older OpenBLAS builds miscompute on
+their processors, which holds a current NumPy to older kernels (e.g. AVX2 "Haswell" on an AVX-512
+CPU). ``--openblas-env own`` (the default) unsets both, in this process only, so OpenBLAS detects
+the CPU itself; ``--openblas-env keep`` leaves them. The header says which kernels ran
+(threadpoolctl) and what the environment had set.
+
 Timings on a shared machine are noisy: the implementations are interleaved and the minimum over
 the repeats is reported.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_cells.py [--threads 1] [--repeats 15]
+    .venv/bin/python benchmarks/bench_cells.py [--threads 1] [--repeats 15] [--openblas-env own]
 """
 import argparse
 import os
@@ -44,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                    help="wall: time.perf_counter; cpu: time.process_time (this process's CPU "
                         "time, which leaves out time other processes take on a shared machine)")
+    p.add_argument("--openblas-env", choices=("own", "keep"), default="own",
+                   help="own: unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in this process, so "
+                        "OpenBLAS picks its kernels for this CPU; keep: leave them as they are")
     p.add_argument("--cells", default="rnn,lstm,gru")
     p.add_argument("--dtypes", default="float64,float32")
     return p.parse_args(argv)
@@ -53,6 +65,10 @@ def main(argv=None):
     args = parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)        # must precede the first NumPy import
+    pinned = {var: os.environ[var] for var in OPENBLAS_PINS if var in os.environ}
+    if args.openblas_env == "own":
+        for var in OPENBLAS_PINS:                  # both together, before NumPy loads OpenBLAS
+            os.environ.pop(var, None)
     import numpy as np
     import torch
 
@@ -65,6 +81,11 @@ def main(argv=None):
     global CLOCK
     CLOCK = CLOCKS[args.clock]
     torch.set_num_threads(args.threads)
+    pins = ", ".join(f"{k}={v}" for k, v in pinned.items()) or "none"
+    kept = args.openblas_env == "keep" and pinned
+    print(f"OpenBLAS kernels: {openblas_kernels()} "
+          f"({'pinned by the environment' if kept else 'its own choice for this CPU'}; "
+          f"environment's pins: {pins}, {'kept' if kept or not pinned else 'unset here'})")
     print(f"threads: torch {torch.get_num_threads()}, NumPy BLAS {blas_threads()}; "
           f"numpy {np.__version__}, torch {torch.__version__}; "
           f"T={args.T} B={args.B} D={args.D} H={args.H}; best of {args.repeats}, "
@@ -140,12 +161,18 @@ def main(argv=None):
     print_table(rows)
 
 
+OPENBLAS_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def openblas_kernels():
+    """The kernels ("architecture") NumPy's OpenBLAS runs in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+    return ", ".join(i.get("architecture", "?") for i in threadpool_info()
+                     if i["internal_api"] == "openblas") or "not OpenBLAS"
+
+
 def blas_threads():
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return (f"{os.environ['OPENBLAS_NUM_THREADS']} (set by OPENBLAS/OMP/MKL_NUM_THREADS; "
-                f"threadpoolctl not installed to confirm)")
+    from threadpoolctl import threadpool_info
     return ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info()
                      if i["user_api"] == "blas")
 
