@@ -3,6 +3,7 @@
 Runs in a worker process of the trusted side. The student's code runs only inside the sandboxes;
 this module reads their notebook as text and their results as arrays.
 """
+import dataclasses
 import hashlib
 import importlib
 import io
@@ -20,8 +21,8 @@ import numpy as np
 
 from . import harness, sandbox
 from .spec import encode_arg, flat, judge_case, resolve_arg
-from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
-                       reference_code, source_test_cells, student_code)
+from .notebook import (SubmissionError, _nbgrader, find_notebook, folder_hash,
+                       read_json_notebook, reference_code, source_test_cells, student_code)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Assignment:
     release_nb: dict
     reference: dict            # namespace where the instructor's solution ran
     version: str               # hash of the source and the grader: a change re-grades everyone
+    files: dict = None         # {relative path: bytes} put in every sandbox's job folder
 
     @property
     def max_score(self):
@@ -61,13 +63,20 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
         raise ValueError(f"{name}: the spec and the source's test cells disagree on "
                          f"{sorted(missing)}")
     reference = {"__name__": "reference"}
-    for code in reference_code(source_nb):
+    # The cells nbgrader manages (given cells and solutions); a free cell is a demonstration
+    # (assignment 4's trains a model) that defines nothing the tests use.
+    managed = {"cells": [c for c in source_nb["cells"] if _nbgrader(c)]}
+    for code in reference_code(managed):
         exec(compile(code, str(source_path), "exec"), reference)
+    files = spec.sandbox_files() if hasattr(spec, "sandbox_files") else {}
     version = hashlib.sha256(source_path.read_bytes())   # the grader's code counts too
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(spec.__file__)]:
+    specs = Path(spec.__file__).parent   # the spec and its helper modules (_<name>_*.py)
+    for path in (sorted(Path(__file__).parent.glob("*.py")) + [Path(spec.__file__)]
+                 + sorted(specs.glob(f"_{name}_*.py"))):
         version.update(path.read_bytes())
     version = version.hexdigest()[:16]
-    return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version)
+    return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version,
+                      files)
 
 
 def _outputs(value, select, flatten=False):
@@ -85,6 +94,10 @@ def _expected(assignment, task, case):
         exec(source, fns)
         functions[key] = fns["stand_in"]
     args = [resolve_arg(a, ref, functions) for a in case.args]
+    if task.driver is not None:
+        dns = {"__name__": "driver", "np": np, "_calls": []}
+        exec(task.driver, dns)
+        return _outputs(dns["drive"](ref, *args), task.select, task.flatten)
     if case.stand_in is None:
         return _outputs(ref[task.function](*args), task.select, task.flatten)
     name, source = task.stand_ins[case.stand_in]
@@ -97,9 +110,13 @@ def _expected(assignment, task, case):
         ref[name] = saved
 
 
-def _job(workdir, cells, task, cases, cells_seconds):
-    """Write one sandbox job folder: code, plan, inputs and the harness."""
+def _job(workdir, cells, task, cases, cells_seconds, files=None):
+    """Write one sandbox job folder: code, plan, inputs, the harness and the spec's files."""
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
+    for name, content in (files or {}).items():
+        path = job / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
     arrays, plan_cases = {}, []
     for c, case in enumerate(cases):
         args = [encode_arg(a, f"c{c}_a{j}", arrays) for j, a in enumerate(case.args)]
@@ -108,13 +125,14 @@ def _job(workdir, cells, task, cases, cells_seconds):
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
     plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
-            "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()}}
+            "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
+            "driver": task.driver}
     (job / "cells.json").write_text(json.dumps(cells))
     (job / "plan.json").write_text(json.dumps(plan))
     np.savez(job / "inputs.npz", **arrays)
     shutil.copyfile(harness.__file__, job / "harness.py")
-    for p in job.iterdir():
-        p.chmod(0o644)
+    for p in job.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
     job.chmod(0o755)
     return job
 
@@ -165,9 +183,14 @@ def _check_npz(data, max_bytes):
 def _run_task(assignment, task, cells, rng, workdir, limits):
     """Grade one task; returns ({test grade_id: reason or ''}, cell_errors or None, seconds)."""
     cases = task.cases(rng)
-    expected = [_expected(assignment, task, case) for case in cases]
+    expected = [_expected(assignment, task, case) if case.check is None else None
+                for case in cases]
     hidden = {t.grade_id: t.hidden for t in assignment.tests}
-    job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2)
+    if task.limits:   # what this task needs at least
+        limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
+                                                for k, v in task.limits.items()})
+    job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
+               files=assignment.files)
     try:
         run = sandbox.run(job, [sys.executable, "harness.py", "{RESULT_FD}"], limits)
     finally:
@@ -204,8 +227,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
                 if record["error"].startswith("NameError") and cell_errors:
                     cell, error = cell_errors[0]
                     record["error"] += f" (your cell {cell} raised {error[:500]})"
+            most = len(exp) + 1 if exp is not None else 64
             outs = [data.get(f"c{c}_out{j}") for j in range(min(int(record.get("n_out") or 0),
-                                                               len(exp) + 1))]
+                                                               most))]
             if any(o is None for o in outs):
                 outs = []
             after = [[data.get(f"c{c}_arg{j}_{k}") for k in range(len(a))]

@@ -3,8 +3,10 @@
 It is copied into the job folder and run as ``python harness.py RESULT_FD``. The job folder holds:
 
 - ``cells.json``: the student's code cells, in notebook order (magics already turned into calls);
-- ``plan.json``: the function to call, the cases (arguments by name), stand-ins to install;
-- ``inputs.npz``: the argument arrays.
+- ``plan.json``: the function to call (or a driver calling it), the cases (arguments by name),
+  stand-ins to install;
+- ``inputs.npz``: the argument arrays;
+- files an assignment's spec puts there for the notebook (e.g. a stand-in for a data module).
 
 It runs every cell (an exception stops that cell only), then calls the function once per case and
 writes one ``.npz`` to the result descriptor: each case's returned values, its arguments after the
@@ -99,6 +101,15 @@ def main():
         exec(source, sns)
         stand_ins[key] = sns
 
+    driver = driver_error = None
+    if plan.get("driver"):   # drive(ns, *args) calls the function (see course.grading.spec.Task)
+        try:
+            dns = {"__name__": "driver", "np": np, "_calls": []}
+            exec(plan["driver"], dns)
+            driver = dns["drive"]
+        except BaseException as exc:
+            driver_error = _describe(exc)
+
     arrays, records = {}, []
     func = ns.get(plan["function"])
     for c, case in enumerate(plan["cases"]):
@@ -107,6 +118,9 @@ def main():
         originals = []
         if func is None or not callable(func):
             record["error"] = f"NameError: {plan['function']} is not defined"
+            continue
+        if driver_error is not None:
+            record["error"] = driver_error
             continue
         try:   # a Call argument runs notebook code (a provided forward function)
             args = [_decode(a, inputs, ns, stand_ins) for a in case["args"]]
@@ -120,7 +134,7 @@ def main():
             stand_ins[key]["_calls"].clear()
             ns[installed] = stand_ins[key]["stand_in"]
         try:
-            out = func(*args)
+            out = driver(ns, *args) if driver is not None else func(*args)
             outs = [out] if case.get("select") is None else [out[i] for i in case["select"]]
             if case.get("flatten"):
                 outs = _flat(outs)

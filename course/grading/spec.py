@@ -23,6 +23,10 @@ class Case:
     per: str = "time step"            # what it must be called once for, in the feedback
     scalar: bool = False              # the (first) output must be a single number
     mistakes: Callable = None         # mistakes(args) -> [(hint, wrong_output), ...]
+    # check(outputs) -> '' or why not: judges the outputs (arrays) here, in place of comparing
+    # them with the reference's (which are then not computed), e.g. a trained model's weights
+    # measured on held-out data
+    check: Optional[Callable] = None
 
 
 @dataclass
@@ -56,6 +60,18 @@ class Task:
     stand_ins: dict = field(default_factory=dict)
     atol: float = 1e-6
     rtol: float = 1e-6
+    # Source defining ``drive(ns, *args)``: when given, each case calls it in place of the
+    # function, with the namespace the notebook ran in (the sandbox's, or the reference's here),
+    # e.g. to build the student's class with weights sent as arrays and return its outputs as
+    # arrays. The function must still be defined. Runs in the student's process: it shapes what
+    # comes back, the verdict is still a comparison made here.
+    driver: Optional[str] = None
+    # output index -> what is wrong when that output differs from the reference's, in place of
+    # "wrong values" ({got} and {expected}: a single-number output's values)
+    explain: dict = field(default_factory=dict)
+    # Limits this task needs at least (e.g. {"wall_s": 150, "cpu_s": 150} for a training task),
+    # raised above the run's limits for its sandbox only
+    limits: dict = field(default_factory=dict)
 
 
 def flat(values):
@@ -97,6 +113,12 @@ def resolve_arg(a, namespace, functions):
     return a
 
 
+def _number(a):
+    """A single-number array as text (for Task.explain), else its shape."""
+    a = np.asarray(a)
+    return f"{float(a.reshape(-1)[0]):g}" if a.size == 1 else f"an array of shape {a.shape}"
+
+
 def _shape(a):
     return tuple(np.shape(a))
 
@@ -107,8 +129,8 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
     if record.get("error"):
         error = record["error"]
         if "rnnlib" in error:
-            return (f"{fn} uses rnnlib, which is not available when grading: implement it with "
-                    "NumPy")
+            return (f"{fn} uses rnnlib, which is not available when grading: implement it "
+                    "yourself")
         if "MemoryError" in error.split(":")[0]:
             return f"{fn} ran out of memory (MemoryError)"
         if error.startswith("NotImplementedError"):
@@ -119,6 +141,8 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
         replaced = task.stand_ins[case.stand_in][0]
         return (f"{fn} called {replaced} {record.get('calls')} times for "
                 f"{case.expect_calls} {case.per}s: call it once per {case.per}")
+    if expected is None:   # judged by the case's own check
+        return case.check(outs)
     if len(outs) != len(expected):
         return f"{fn} returned {len(outs)} values, expected {len(expected)}"
     for j, (out, exp) in enumerate(zip(outs, expected)):
@@ -137,6 +161,9 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
                                                               rtol=task.rtol):
                     hint = " " + text
                     break
+            if j in task.explain:
+                return f"{fn}: {task.explain[j].format(got=_number(out), expected=_number(exp))}" \
+                    + hint
             error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
             return f"{fn}: wrong values (largest error {error:.3g}).{hint}"
     def changed(before, after):
