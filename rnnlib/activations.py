@@ -23,7 +23,7 @@ def sigmoid(a):
 
 def sigmoid_(a):
     """Sigmoid in place, :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: no overflow for any ``a``,
-    absolute error about 1e-16. Returns ``a`` (used by the fused LSTM and GRU gates)."""
+    absolute error about 1e-16. Returns ``a`` (used by the LSTM step's fused gates)."""
     a *= 0.5
     np.tanh(a, out=a)
     a += 1.0

@@ -34,7 +34,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_array, check_same_dtype
-from .activations import sigmoid_
 
 CONVENTIONS = ("torch", "lecture")
 
