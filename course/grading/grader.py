@@ -3,6 +3,7 @@
 Runs in a worker process of the trusted side. The student's code runs only inside the sandboxes;
 this module reads their notebook as text and their results as arrays.
 """
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -66,8 +67,9 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
     # The cells nbgrader manages (given cells and solutions); a free cell is a demonstration
     # (assignment 4's trains a model) that defines nothing the tests use.
     managed = {"cells": [c for c in source_nb["cells"] if _nbgrader(c)]}
-    for code in reference_code(managed):
-        exec(compile(code, str(source_path), "exec"), reference)
+    with contextlib.redirect_stdout(io.StringIO()):   # what the given cells print
+        for code in reference_code(managed):
+            exec(compile(code, str(source_path), "exec"), reference)
     files = spec.sandbox_files() if hasattr(spec, "sandbox_files") else {}
     version = hashlib.sha256(source_path.read_bytes())   # the grader's code counts too
     specs = Path(spec.__file__).parent   # the spec and its helper modules (_<name>_*.py)

@@ -221,11 +221,17 @@ def drive(ns, kind, sizes, weights, ids, batch_size, seq_len, clip, optimizer, l
     make = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
     opt = make(model.parameters(), lr=lr)
     losses = []
-    with contextlib.redirect_stdout(_Quiet()):
-        for _ in range(int(epochs)):
-            model.last = None
-            loss = ns["train_epoch"](model, ids, opt, int(batch_size), int(seq_len), clip)
-            losses.append(float(loss))
+    try:
+        with contextlib.redirect_stdout(_Quiet()):
+            for _ in range(int(epochs)):
+                model.last = None
+                loss = ns["train_epoch"](model, ids, opt, int(batch_size), int(seq_len), clip)
+                losses.append(float(loss))
+    except RuntimeError as e:   # the notebook's hint for what a state left attached causes
+        if "backward through the graph" in str(e) or "inplace operation" in str(e):
+            raise RuntimeError("detach the state between chunks (state = tuple(s.detach() for s "
+                               f"in state)); torch said: {e}") from None
+        raise
     return _records(model) + [np.array(losses)] + [_array(p) for p in model.parameters()]
 '''
 

@@ -68,22 +68,18 @@ def _namespace(source):
 
 # What the sandbox gets in place of rnnlib ---------------------------------------------------
 
-
-
 def sandbox_files():
     """{path in the job folder: bytes}: the stand-in ``rnnlib`` package and its corpus."""
     c = corpus()
     n = STUB_CHARACTERS
     data = io.BytesIO()
-    np.savez(data, train=c.train[:n], validation=c.train[n:2 * n],
+    np.savez(data, train=c.train[:n], validation=c.train[n:2 * n],   # not the held-out text
              vocab=np.array([ord(t) for t in c.vocab.tokens], dtype=np.int64))
     return {"rnnlib/__init__.py": b'"""The grading sandbox offers only rnnlib.data."""\n',
             "rnnlib/data.py": RNNLIB_DATA.encode(), "rnnlib/corpus.npz": data.getvalue()}
 
 
 # Task 4.1 -----------------------------------------------------------------------------------
-
-
 
 def _model_weights(gen, K, E, H):
     shapes = [(K, E), (4 * H, E), (4 * H, H), (4 * H,), (4 * H,), (K, H), (K,)]
@@ -323,18 +319,16 @@ def evaluate_cases(rng):
 # Task 4.4 -----------------------------------------------------------------------------------
 
 TRAIN_PUBLIC_EXPLAIN = {
-    0: "train_model never built a CharLSTM: build it with CharLSTM(vocab_size, embed_size, "
-       "hidden_size).",
-    1: "train_model never called train_epoch: train the model with it.",
-    2: "train_model must return the CharLSTM it built and trained.",
-    3: "train_model trained another model than the one it returns.",
-    4: "train_model built CharLSTM with another vocab_size than the one it was given.",
+    0: "it never built a CharLSTM: build it with CharLSTM(vocab_size, embed_size, hidden_size).",
+    1: "it never called train_epoch: train the model with it.",
+    2: "it must return the CharLSTM it built and trained.",
+    3: "it trained another model than the one it returns.",
+    4: "it built CharLSTM with another vocab_size than the one it was given.",
     5: "train_epoch's optimizer must be a torch.optim optimizer.",
-    6: "The optimizer does not hold the returned model's parameters: make it after building the "
+    6: "the optimizer does not hold the returned model's parameters: make it after building the "
        "model, from model.parameters().",
-    7: "train_model must train on train_ids.",
+    7: "it must train on train_ids.",
 }
-
 
 
 def validation_perplexity(model):
@@ -406,6 +400,8 @@ TASKS = [
          atol=1e-5, rtol=1e-5,
          limits={"wall_s": 60, "cpu_s": 60},
          explain={**CHUNK_EXPLAIN,
+                  3: "the state carried to a chunk has a grad_fn: evaluate under "
+                     "torch.no_grad().",
                   4: "the model was in training mode: call model.eval() first.",
                   5: "gradients were on during the forward pass: evaluate under "
                      "torch.no_grad().",
