@@ -118,3 +118,42 @@ def test_math_pages_are_typeset(browser, site_url):
     finally:
         page.close()
     assert report["math"] > 20 and report["containers"] >= report["math"], report
+
+
+# A laptop screen: at 1280 px the content column holds about 77 characters of a code cell
+# (75 inside a hide-input cell's box), measured in Debian's chromium with the theme's 14 px
+# monospace font.
+LAPTOP_VIEWPORT = {"width": 1280, "height": 800}
+
+# Runs in the page: opens every collapsed box (hide-input cells, dropdowns) so hidden code is
+# laid out too, then lists each code cell input that is wider than its box.
+WIDE_CODE_CELLS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  return Array.from(document.querySelectorAll('div.cell_input pre'))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => {
+      const lines = pre.textContent.split('\\n');
+      const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+      return `${pre.scrollWidth}px > ${pre.clientWidth}px, longest line ` +
+             `(${longest.length} chars): ${longest.trim().slice(0, 60)}`;
+    });
+}"""
+
+
+def test_code_cells_fit_a_laptop_screen(browser, site_url, chapter):
+    """No code cell's input scrolls sideways at 1280x800: a reader sees each whole line.
+
+    Outputs are not checked: some printed tables and generated texts are wider than the column
+    and scroll on purpose rather than wrap.
+    """
+    context = browser.new_context(viewport=LAPTOP_VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/{chapter}.html", wait_until="load")
+        inputs = page.eval_on_selector_all("div.cell_input pre", "els => els.length")
+        wide = page.evaluate(WIDE_CODE_CELLS)
+    finally:
+        context.close()
+    assert inputs > 0, f"{chapter}: no code cell inputs found (did the theme's markup change?)"
+    assert not wide, f"{chapter}: {len(wide)} code cells scroll sideways at 1280 px:\n" + \
+        "\n".join(wide)
