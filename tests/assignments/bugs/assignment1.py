@@ -2,7 +2,7 @@
 differently from the instructor's, as test data.
 
 Each entry is the whole solution cell as a student would write it. The test
-(tests/assignments/test_assignment1.py) plants each one in the instructor's solution and autogrades
+(../test_nbgrader_assignments.py) plants each one in the instructor's solution and autogrades
 all of them in one nbgrader run. For each of ``BUGS`` the bug's function must lose points, the other
 functions keep all of theirs, and the feedback name the function; each of ``CORRECT`` must score
 full marks (the tests are not stricter than the instructions).

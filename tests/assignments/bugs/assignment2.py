@@ -2,7 +2,7 @@
 written differently from the instructor's, as test data.
 
 Each entry is the whole solution cell as a student would write it. The test
-(tests/assignments/test_assignment2.py) plants each one in the instructor's solution and autogrades
+(../test_nbgrader_assignments.py) plants each one in the instructor's solution and autogrades
 all of them in one nbgrader run: each of ``BUGS`` must lose points in its own task only, with
 feedback naming the function; each of ``CORRECT`` must score full marks.
 """

@@ -3,7 +3,7 @@ from the instructor's, as test data.
 
 A bug is the instructor's solution cell with one mistake planted by text replacement (each
 replacement must match, so a change to the solution that would silently disarm a bug fails
-loudly). The test (tests/assignments/test_assignment3.py) autogrades all of them in one nbgrader
+loudly). The test (../test_nbgrader_assignments.py) autogrades all of them in one nbgrader
 run: each of ``BUGS`` must lose points in its own task only, with feedback that names the
 function; each of ``CORRECT`` must score full marks.
 """

@@ -2,7 +2,7 @@
 correct answers written differently from the instructor's, as test data.
 
 Each entry is the whole solution cell as a student would write it. The test
-(tests/assignments/test_assignment4.py) plants each one in the instructor's solution and autogrades
+(../test_nbgrader_assignments.py) plants each one in the instructor's solution and autogrades
 all of them in one nbgrader run: for each of ``BUGS`` the bug's task must lose points, the other
 tasks keep all of theirs, and the feedback name the function; each of ``CORRECT`` must score full
 marks (the tests are not stricter than the instructions).
