@@ -17,7 +17,7 @@ from .descriptions import ASSIGNMENTS
 from .graded_courses import student
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, HIDDEN, cell_by_id, function_name,
                                grade_id, nbgrader, outputs, points, read, scores, solved,
-                               split_marked_lines, task_tests)
+                               split_marked_lines, strip_markers, task_tests)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
 
@@ -185,5 +185,5 @@ def test_bugs_are_valid_python_and_differ_from_the_solution(assignment):
     source = read(assignment.source)
     for bug in assignment.bugs + assignment.correct:   # a bug that does not compile is "caught" wrongly
         compile(bug.source, bug.name, "exec")
-        assert bug.source.strip() != cell_by_id(source, bug.cell).source.strip(), \
-            f"{bug.name} is the solution of {bug.cell}"
+        solution = strip_markers(cell_by_id(source, bug.cell).source)   # as a student would write it
+        assert bug.source.strip() != solution.strip(), f"{bug.name} is the solution of {bug.cell}"
