@@ -4,7 +4,7 @@ untouched release zero, every catalogued bug (tests/assignments/bugs/assignment4
 points in its own task, every correct variant full marks, and a submission that fakes the
 perplexity nothing for Task 4.4. All graded in one run with 2 workers.
 
-Training is the expensive part, so, as tests/assignments/test_assignment4.py does:
+Training is the expensive part, so, as the nbgrader tests do (tests/assignments/descriptions.py):
 
 * the bugs of Tasks 4.1-4.3 are planted with Task 4.4 left unanswered (nothing trains), and
   several at once, one per task, since each task is graded in its own sandbox with its own
