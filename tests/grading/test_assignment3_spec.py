@@ -4,24 +4,21 @@ instructor's solution full marks, the untouched release zero, and a few catalogu
 names the function. All graded in one run with 2 workers, as tests/grading/test_adversarial.py
 does for assignment 1.
 """
-import io
 import json
-from pathlib import Path
 
 import pytest
 
-from course.grading import pipeline
 from course.grading.notebook import with_solutions
 from course.grading.sandbox import Limits
 
 from tests.assignments.bugs.assignment3 import BUGS
 
+from .pipeline_run import (check_full_marks, check_untouched_release, grade_notebooks,
+                           source_and_release)
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
-REPO = Path(__file__).resolve().parents[2]
-ASSIGNMENT, NOTEBOOK = "assignment3", "assignment3.ipynb"
-SOURCE = REPO / "solutions" / ASSIGNMENT / NOTEBOOK
-RELEASE = REPO / "assignments" / ASSIGNMENT / NOTEBOOK
+ASSIGNMENT = "assignment3"
 LIMITS = Limits(wall_s=20, cpu_s=20, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)
 FULL = 21.0
 # One bug per task, the ones the issue names where there is one.
@@ -38,36 +35,20 @@ def _task_number(grade_id):
 
 @pytest.fixture(scope="module")
 def records(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("a3-pipeline")
-    submitted = tmp / "submitted"
-    release, source = json.loads(RELEASE.read_text()), json.loads(SOURCE.read_text())
+    source, release = source_and_release(ASSIGNMENT)
     notebooks = {"solution": with_solutions(release, source), "release": release}
     for name in GRADED_BUGS:
         bug = BY_NAME[name]
         notebooks[name] = with_solutions(release, source, {bug.cell: bug.source})
-    for student, nb in notebooks.items():
-        folder = submitted / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        (folder / NOTEBOOK).write_text(json.dumps(nb, indent=1))
-    found = pipeline.grade_class(ASSIGNMENT, submitted, out=tmp / "out", workers=2,
-                                 db_url=f"sqlite:///{tmp / 'gradebook.db'}", course_root=REPO,
-                                 limits=LIMITS, log=io.StringIO(),
-                                 autograded=tmp / "course" / "autograded")
-    return {r["student"]: r for r in found}
+    return grade_notebooks(tmp_path_factory.mktemp("a3-pipeline"), ASSIGNMENT, notebooks, LIMITS)
 
 
 def test_the_solution_scores_full_marks(records):
-    record = records["solution"]
-    assert record["max_score"] == FULL
-    assert record["score"] == FULL, json.dumps(record["tests"], indent=1)
+    check_full_marks(records["solution"], FULL)
 
 
 def test_the_untouched_release_scores_zero(records):
-    record = records["release"]
-    assert record["score"] == 0
-    for grade_id, test in record["tests"].items():
-        if not test["hidden"]:
-            assert "is not implemented yet" in test["reason"], (grade_id, test["reason"])
+    check_untouched_release(records["release"])
 
 
 @pytest.mark.parametrize("name", GRADED_BUGS)
