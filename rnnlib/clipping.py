@@ -49,22 +49,27 @@ def global_norm(grads):
 
 
 def clip_by_global_norm(grads, max_norm):
-    """Rescale the gradients so that their global norm is at most ``max_norm`` (θ above).
+    """Rescale the gradients so that their global norm is at most
+    ``max_norm`` (θ above).
 
     Args:
         grads: dict ``{name: array}`` or list/tuple of arrays, any shapes.
         max_norm: the threshold θ > 0.
 
     Returns:
-        clipped: the gradients, same container and shapes, multiplied by θ/‖g‖ when ‖g‖ > θ.
-        norm: ‖g‖ before clipping (worth logging: its spikes are exploding gradients).
+        clipped: the gradients, same container and shapes, multiplied by
+            θ/‖g‖ when ‖g‖ > θ.
+        norm: ‖g‖ before clipping (worth logging: its spikes are exploding
+            gradients).
     """
     if not max_norm > 0:
-        raise ValueError(f"max_norm: expected a positive number, got {max_norm}")
+        raise ValueError("max_norm: expected a positive number, "
+                         f"got {max_norm}")
     items = _checked(grads)
     norm = global_norm(grads)
     scale = max_norm / norm if norm > max_norm else 1.0
-    clipped = [None if g is None else g * np.asarray(scale, dtype=g.dtype) for _, g in items]
+    clipped = [None if g is None else g * np.asarray(scale, dtype=g.dtype)
+               for _, g in items]
     return _rebuild(grads, clipped), norm
 
 

@@ -143,9 +143,11 @@ class RecurrentLayer:
                 p.get("bias_ih" + sfx), p.get("bias_hh" + sfx))
 
     def forward(self, input, hx=None):
-        """Run all layers and directions; returns ``output, h_n`` (``output, (h_n, c_n)``)."""
-        x = self._check_input(input)                                  # (T, B, D)
-        states0 = self._check_states(hx, x.shape[1])                  # each (L*Dir, B, H)
+        """Run all layers and directions; returns ``output, h_n``
+        (``output, (h_n, c_n)``)."""
+        x = self._check_input(input)                             # (T, B, D)
+        # each (L*Dir, B, H)
+        states0 = self._check_states(hx, x.shape[1])
         finals = [np.empty_like(s) for s in states0]
         caches = []
         layer_in = x
@@ -154,17 +156,20 @@ class RecurrentLayer:
             for d in range(self.num_directions):
                 idx = k * self.num_directions + d
                 sfx = f"_l{k}{'_reverse' if d else ''}"
-                seq = layer_in[::-1] if d else layer_in               # reverse: flip time
+                # reverse: flip time
+                seq = layer_in[::-1] if d else layer_in
                 state0 = tuple(s[idx] for s in states0)
-                out, state_n, cache = self._direction_forward(seq, state0,
-                                                              self._layer_params(sfx))
-                outs.append(out[::-1] if d else out)                  # (T, B, H)
+                out, state_n, cache = self._direction_forward(
+                    seq, state0, self._layer_params(sfx))
+                outs.append(out[::-1] if d else out)             # (T, B, H)
                 for f, s in zip(finals, state_n):
                     f[idx] = s
                 caches.append(cache)
-            layer_in = np.concatenate(outs, axis=2) if len(outs) > 1 else outs[0]  # (T, B, Dir*H)
+            layer_in = (np.concatenate(outs, axis=2) if len(outs) > 1
+                        else outs[0])                    # (T, B, Dir*H)
         self._cache = (caches, x.shape[0], x.shape[1])
-        output = layer_in.transpose(1, 0, 2) if self.batch_first else layer_in
+        output = (layer_in.transpose(1, 0, 2) if self.batch_first
+                  else layer_in)
         return output, (finals[0] if len(finals) == 1 else tuple(finals))
 
     __call__ = forward

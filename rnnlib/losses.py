@@ -33,7 +33,8 @@ def check_labels(y, T, B):
 
 
 def softmax_cross_entropy(z, y):
-    """Cross-entropy of softmax outputs: :math:`L_t = -\\log \\mathrm{softmax}(z_t)_{y_t}`.
+    """Cross-entropy of softmax outputs:
+    :math:`L_t = -\\log \\mathrm{softmax}(z_t)_{y_t}`.
 
     Args:
         z: (T, B, K) scores (logits).
@@ -41,18 +42,23 @@ def softmax_cross_entropy(z, y):
 
     Returns:
         loss: float, summed over time and averaged over the batch (in nats).
-        dz: (T, B, K) gradient :math:`(\\hat y_t - \\mathrm{onehot}(y_t)) / B`.
+        dz: (T, B, K) gradient
+            :math:`(\\hat y_t - \\mathrm{onehot}(y_t)) / B`.
     """
     z = check_array("z", z, ndim=3)
     T, B, K = z.shape
     y = check_labels(y, T, B)
     if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"y: labels must lie in [0, K={K}), got range [{y.min()}, {y.max()}]")
-    log_probs = log_softmax(z)                                               # (T, B, K)
-    picked = np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]    # (T, B)
+        raise ValueError(f"y: labels must lie in [0, K={K}), got range "
+                         f"[{y.min()}, {y.max()}]")
+    log_probs = log_softmax(z)                                  # (T, B, K)
+    picked = np.take_along_axis(log_probs, y[..., None],
+                                axis=-1)[..., 0]                # (T, B)
     loss = -picked.sum() / B
-    dz = np.exp(log_probs)                                                   # y_hat  (T, B, K)
-    np.put_along_axis(dz, y[..., None], np.take_along_axis(dz, y[..., None], axis=-1) - 1, axis=-1)
+    dz = np.exp(log_probs)                               # y_hat  (T, B, K)
+    np.put_along_axis(dz, y[..., None],
+                      np.take_along_axis(dz, y[..., None], axis=-1) - 1,
+                      axis=-1)
     dz /= B
     return float(loss), dz
 

@@ -89,7 +89,8 @@ def lstm_step_forward(x, h_prev, c_prev, W, U, b=None):
         b: (4H,) bias (``b_ih + b_hh`` of torch), or None.
 
     Returns:
-        h: (B, H) :math:`h_t`;  c: (B, H) :math:`c_t`;  cache: :class:`LSTMStepCache`.
+        h: (B, H) :math:`h_t`;  c: (B, H) :math:`c_t`;
+        cache: :class:`LSTMStepCache`.
     """
     W, U, b = _check_params(W, U, b)
     H, D = U.shape[1], W.shape[1]
@@ -98,14 +99,16 @@ def lstm_step_forward(x, h_prev, c_prev, W, U, b=None):
     h_prev = check_array("h_prev", h_prev, shape=(("B", B), ("H", H)))
     c_prev = check_array("c_prev", c_prev, shape=(("B", B), ("H", H)))
     check_same_dtype(x=x, h_prev=h_prev, c_prev=c_prev, W=W)
-    gates = x @ W.T + h_prev @ U.T             # a = W x_t + U h_{t-1}           (B, 4H)
+    gates = x @ W.T + h_prev @ U.T    # a = W x_t + U h_{t-1}        (B, 4H)
     if b is not None:
-        gates += b                             # a += b
-    i, f, g, o = _gates(_activate_(gates, H), H)   # sigma(a_i), sigma(a_f), tanh(a_g), sigma(a_o)
-    c = f * c_prev + i * g                     # c_t = f * c_{t-1} + i * g       (B, H)
+        gates += b                    # a += b
+    # sigma(a_i), sigma(a_f), tanh(a_g), sigma(a_o)
+    i, f, g, o = _gates(_activate_(gates, H), H)
+    c = f * c_prev + i * g            # c_t = f * c_{t-1} + i * g    (B, H)
     tanh_c = np.tanh(c)
-    h = o * tanh_c                             # h_t = o * tanh(c_t)             (B, H)
-    return h, c, LSTMStepCache(x, h_prev, c_prev, W, U, gates, tanh_c, b is not None)
+    h = o * tanh_c                    # h_t = o * tanh(c_t)          (B, H)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, W, U, gates, tanh_c,
+                               b is not None)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -113,25 +116,32 @@ def lstm_step_backward(dh, dc, cache):
 
     Args:
         dh: (B, H) total gradient on :math:`h_t`.
-        dc: (B, H) gradient on :math:`c_t` from step t+1 (or from ``c_n``), or None for zero.
+        dc: (B, H) gradient on :math:`c_t` from step t+1 (or from ``c_n``),
+            or None for zero.
         cache: from :func:`lstm_step_forward`.
 
     Returns:
-        dx (B, D), dh_prev (B, H), dc_prev (B, H), dW (4H, D), dU (4H, H), db (4H,) or None.
+        dx (B, D), dh_prev (B, H), dc_prev (B, H), dW (4H, D), dU (4H, H),
+        db (4H,) or None.
     """
     x, h_prev, c_prev, W, U, gates, tanh_c, has_bias = cache
     H = U.shape[1]
     dh = check_array("dh", dh, shape=(("B", x.shape[0]), ("H", H)))
     i, f, g, o = _gates(gates, H)
-    da = np.empty_like(gates)                  # dL/da                           (B, 4H)
+    da = np.empty_like(gates)                  # dL/da                (B, 4H)
     da_i, da_f, da_g, da_o = _gates(da, H)
     # h_t = o * tanh(c_t)
-    da_o[...] = dh * tanh_c * o * (1 - o)      # dL/da_o = dh * tanh(c_t) * sigma'(a_o)
-    dc = dh * o * (1 - tanh_c ** 2) + (0 if dc is None else dc)  # dL/dc_t, both paths
+    # dL/da_o = dh * tanh(c_t) * sigma'(a_o)
+    da_o[...] = dh * tanh_c * o * (1 - o)
+    # dL/dc_t, both paths
+    dc = dh * o * (1 - tanh_c ** 2) + (0 if dc is None else dc)
     # c_t = f * c_{t-1} + i * g
-    da_i[...] = dc * g * i * (1 - i)           # dL/da_i = dc * g * sigma'(a_i)
-    da_f[...] = dc * c_prev * f * (1 - f)      # dL/da_f = dc * c_{t-1} * sigma'(a_f)
-    da_g[...] = dc * i * (1 - g ** 2)          # dL/da_g = dc * i * tanh'(a_g)
+    # dL/da_i = dc * g * sigma'(a_i)
+    da_i[...] = dc * g * i * (1 - i)
+    # dL/da_f = dc * c_{t-1} * sigma'(a_f)
+    da_f[...] = dc * c_prev * f * (1 - f)
+    # dL/da_g = dc * i * tanh'(a_g)
+    da_g[...] = dc * i * (1 - g ** 2)
     dc_prev = dc * f                           # dL/dc_{t-1} = dc * f
     # a = W x_t + U h_{t-1} + b
     dx = da @ W                                # (B, D)

@@ -23,12 +23,14 @@ def output_forward(h, V, b_y=None):
     """Time-distributed affine output layer :math:`z_t = V h_t + b_y`.
 
     Args:
-        h: (T, B, H) hidden states (any leading shape ``(..., H)`` works, e.g. one step (B, H)).
+        h: (T, B, H) hidden states (any leading shape ``(..., H)`` works,
+            e.g. one step (B, H)).
         V: (K, H) hidden-to-output weights.
         b_y: (K,) output bias, or None.
 
     Returns:
-        z: (T, B, K) scores (logits for classification), and an :class:`OutputCache`.
+        z: (T, B, K) scores (logits for classification), and an
+            :class:`OutputCache`.
 
     See also: the book's section ``forward-pass``.
     """

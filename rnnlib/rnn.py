@@ -72,13 +72,14 @@ def rnn_step_forward(x, h_prev, W, U, b_h=None, nonlinearity="tanh"):
     W, U, b_h = _check_params(W, U, b_h)
     H, D = W.shape
     x = check_array("x", x, shape=(("B", None), ("D", D)))
-    h_prev = check_array("h_prev", h_prev, shape=(("B", x.shape[0]), ("H", H)))
+    h_prev = check_array("h_prev", h_prev,
+                         shape=(("B", x.shape[0]), ("H", H)))
     check_same_dtype(x=x, h_prev=h_prev, W=W)
     f, _ = get_nonlinearity(nonlinearity)
-    a = x @ W.T + h_prev @ U.T                                     # (B, H)
+    a = x @ W.T + h_prev @ U.T                                 # (B, H)
     if b_h is not None:
         a += b_h
-    h = f(a)                                                       # (B, H)
+    h = f(a)                                                   # (B, H)
     return h, RNNStepCache(x, h_prev, W, U, h, b_h is not None, nonlinearity)
 
 
@@ -104,20 +105,22 @@ def rnn_step_backward(dh, cache):
     x, h_prev, W, U, h, has_bias, nonlinearity = cache
     dh = check_array("dh", dh, shape=(("B", h.shape[0]), ("H", h.shape[1])))
     _, f_grad = get_nonlinearity(nonlinearity)
-    da = dh * f_grad(h)                          # delta = dL/da_t = dh * f'(a_t)    (B, H)
-    dx = da @ W                                  # dL/dx_t = delta W                  (B, D)
-    dh_prev = da @ U                             # dL/dh_{t-1} = delta U              (B, H)
-    dW = da.T @ x                                # dL/dW = delta^T x_t                (H, D)
-    dU = da.T @ h_prev                           # dL/dU = delta^T h_{t-1}            (H, H)
-    db_h = da.sum(axis=0) if has_bias else None  # dL/db_h = sum over the batch       (H,)
+    da = dh * f_grad(h)         # delta = dL/da_t = dh * f'(a_t)     (B, H)
+    dx = da @ W                 # dL/dx_t = delta W                  (B, D)
+    dh_prev = da @ U            # dL/dh_{t-1} = delta U              (B, H)
+    dW = da.T @ x               # dL/dW = delta^T x_t                (H, D)
+    dU = da.T @ h_prev          # dL/dU = delta^T h_{t-1}            (H, H)
+    # dL/db_h = sum over the batch                                   (H,)
+    db_h = da.sum(axis=0) if has_bias else None
     return dx, dh_prev, dW, dU, db_h
 
 
 def rnn_forward(x, h0, W, U, b_h=None, nonlinearity="tanh"):
-    """Run the RNN over a whole sequence: :math:`h_t = f(W x_t + U h_{t-1} + b_h)`, t = 1..T.
+    """Run the RNN over a whole sequence:
+    :math:`h_t = f(W x_t + U h_{t-1} + b_h)`, t = 1..T.
 
-    The input projections :math:`W x_t` of all steps are one matrix product; only the
-    recurrent part runs step by step.
+    The input projections :math:`W x_t` of all steps are one matrix product;
+    only the recurrent part runs step by step.
 
     Args:
         x: (T, B, D) inputs, time-major.
@@ -128,7 +131,8 @@ def rnn_forward(x, h0, W, U, b_h=None, nonlinearity="tanh"):
         nonlinearity: ``'tanh'`` or ``'relu'``.
 
     Returns:
-        h: (T, B, H) states :math:`h_1, \\dots, h_T` (``h[-1]`` is the final state).
+        h: (T, B, H) states :math:`h_1, \\dots, h_T` (``h[-1]`` is the final
+            state).
         cache: :class:`RNNCache` for :func:`rnn_backward`.
 
     See also: the book's section ``forward-pass``.
@@ -144,15 +148,15 @@ def rnn_forward(x, h0, W, U, b_h=None, nonlinearity="tanh"):
     check_same_dtype(h0=h0, W=W)
     f, _ = get_nonlinearity(nonlinearity)
 
-    a = x @ W.T                                  # W x_t for every t at once     (T, B, H)
+    a = x @ W.T                  # W x_t for every t at once     (T, B, H)
     if b_h is not None:
         a += b_h
-    h = np.empty((T, B, H), dtype=W.dtype)      # (T, B, H)
+    h = np.empty((T, B, H), dtype=W.dtype)                     # (T, B, H)
     h_prev = h0
     for t in range(T):
         a_t = a[t]
-        a_t += h_prev @ U.T                      # a_t = W x_t + b_h + U h_{t-1}  (B, H)
-        h[t] = f(a_t)                            # h_t = f(a_t)
+        a_t += h_prev @ U.T      # a_t = W x_t + b_h + U h_{t-1}  (B, H)
+        h[t] = f(a_t)            # h_t = f(a_t)
         h_prev = h[t]
     return h, RNNCache(x, h0, W, U, h, b_h is not None, nonlinearity)
 
@@ -160,8 +164,9 @@ def rnn_forward(x, h0, W, U, b_h=None, nonlinearity="tanh"):
 def rnn_backward(dh, cache):
     """Backpropagation through time for :func:`rnn_forward`.
 
-    ``dh[t]`` holds only the *direct* gradient :math:`\\partial L / \\partial h_t` (from the output
-    at step t). The total gradient adds what flows back from step t+1:
+    ``dh[t]`` holds only the *direct* gradient
+    :math:`\\partial L / \\partial h_t` (from the output at step t).
+    The total gradient adds what flows back from step t+1:
 
     .. math::
         \\frac{dL}{dh_t} = \\frac{\\partial L}{\\partial h_t}
@@ -179,21 +184,24 @@ def rnn_backward(dh, cache):
     See also: the book's chapter ``bptt``.
     """
     x, h0, W, U, h, has_bias, nonlinearity = cache
-    dh = check_array("dh", dh, shape=(("T", h.shape[0]), ("B", h.shape[1]), ("H", h.shape[2])))
+    dh = check_array("dh", dh, shape=(("T", h.shape[0]), ("B", h.shape[1]),
+                                      ("H", h.shape[2])))
     _, f_grad = get_nonlinearity(nonlinearity)
     T = h.shape[0]
-    da = dh * f_grad(h)                          # direct part of delta_t, all t  (T, B, H)
+    da = dh * f_grad(h)            # direct part of delta_t, all t  (T, B, H)
     dU = np.zeros_like(U)
-    dh_next = np.zeros_like(h0)                  # dL/dh_t carried from step t+1  (B, H)
+    dh_next = np.zeros_like(h0)    # dL/dh_t carried from step t+1  (B, H)
     for t in reversed(range(T)):
         da_t = da[t]
-        da_t += dh_next * f_grad(h[t])           # delta_t = (dh_t + dh_next) * f'(a_t)
+        # delta_t = (dh_t + dh_next) * f'(a_t)
+        da_t += dh_next * f_grad(h[t])
         h_prev = h[t - 1] if t > 0 else h0
-        dU += da_t.T @ h_prev                    # dL/dU += delta_t^T h_{t-1}     (H, H)
-        dh_next = da_t @ U                       # dL/dh_{t-1} = delta_t U        (B, H)
+        dU += da_t.T @ h_prev      # dL/dU += delta_t^T h_{t-1}     (H, H)
+        dh_next = da_t @ U         # dL/dh_{t-1} = delta_t U        (B, H)
     B = h.shape[1]
-    da_flat = da.reshape(T * B, -1)              # (T*B, H)
-    dx = da @ W                                  # dL/dx_t = delta_t W            (T, B, D)
-    dW = da_flat.T @ x.reshape(T * B, -1)        # sum_t delta_t^T x_t            (H, D)
-    db_h = da_flat.sum(axis=0) if has_bias else None  # sum_t sum_b delta_t       (H,)
+    da_flat = da.reshape(T * B, -1)                            # (T*B, H)
+    dx = da @ W                    # dL/dx_t = delta_t W            (T, B, D)
+    dW = da_flat.T @ x.reshape(T * B, -1)  # sum_t delta_t^T x_t    (H, D)
+    # sum_t sum_b delta_t                                           (H,)
+    db_h = da_flat.sum(axis=0) if has_bias else None
     return dx, dh_next, dW, dU, db_h

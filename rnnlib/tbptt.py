@@ -103,21 +103,26 @@ def tbptt_chunks(x, y, params, k1, k2=None, h0=None, nonlinearity="tanh",
 
 def _chunks(x, y, params, k1, k2, h0, nonlinearity, loss_fn):
     T, B, _ = x.shape
-    states = np.empty((T + 1,) + h0.shape, dtype=h0.dtype)  # states[s] = h_s   (T+1, B, H)
+    # states[s] = h_s  (T+1, B, H)
+    states = np.empty((T + 1,) + h0.shape, dtype=h0.dtype)
     states[0] = h0
     start = 0
     for stop in update_steps(T, k1):
         W, U, V = params["W"], params["U"], params["V"]
         b_h, b_y = params.get("b_h"), params.get("b_y")
-        s0 = max(0, start - (k2 - k1))           # the graph starts at h_{s0}, a constant
-        h, cache = rnn_forward(x[s0:stop], states[s0], W, U, b_h, nonlinearity)  # (stop-s0, B, H)
+        # the graph starts at h_{s0}, a constant
+        s0 = max(0, start - (k2 - k1))
+        h, cache = rnn_forward(x[s0:stop], states[s0], W, U, b_h,
+                               nonlinearity)             # (stop-s0, B, H)
         states[s0 + 1:stop + 1] = h
-        z, out_cache = output_forward(h[start - s0:], V, b_y)   # only the last k1 steps: (n, B, K)
+        # only the last k1 steps: (n, B, K)
+        z, out_cache = output_forward(h[start - s0:], V, b_y)
         loss, dz = loss_fn(z, y[start:stop])
-        dh_out, dV, db_y = output_backward(dz, out_cache)       # (n, B, H)
-        dh = np.zeros_like(h)                                   # (stop-s0, B, H)
-        dh[start - s0:] = dh_out                                # no loss before `start`
-        _, _, dW, dU, db_h = rnn_backward(dh, cache)            # dh_{s0} is dropped: the cut
+        dh_out, dV, db_y = output_backward(dz, out_cache)     # (n, B, H)
+        dh = np.zeros_like(h)                            # (stop-s0, B, H)
+        dh[start - s0:] = dh_out                 # no loss before `start`
+        # dh_{s0} is dropped: the cut
+        _, _, dW, dU, db_h = rnn_backward(dh, cache)
         grads = {"W": dW, "U": dU, "b_h": db_h, "V": dV, "b_y": db_y}
         grads = {k: v for k, v in grads.items() if k in params}
         yield Chunk(start, stop, loss, grads, h[-1].copy())

@@ -161,8 +161,10 @@ class GRUCell(_CellBase):
         gh_r, gh_z, gh_n = gh.chunk(3, dim=1)    # (B, H) each
         r = torch.sigmoid(gi_r + gh_r)           # reset gate
         z = torch.sigmoid(gi_z + gh_z)           # update gate
-        n = torch.tanh(gi_n + r * gh_n)          # candidate; r multiplies U_n h + b_hn
-        h = (1 - z) * n + z * h_prev             # h_t = (1 - z) * n + z * h_{t-1}   (B, H)
+        # candidate; r multiplies U_n h + b_hn
+        n = torch.tanh(gi_n + r * gh_n)
+        # h_t = (1 - z) * n + z * h_{t-1}  (B, H)
+        h = (1 - z) * n + z * h_prev
         return h.squeeze(0) if unbatched else h
 
 

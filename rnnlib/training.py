@@ -101,7 +101,8 @@ def train_tbptt(model, x, y, loss_fn, optimizer, k, epochs=1, max_norm=None, sta
         for _ in range(epochs):
             h = state
             for s in starts:
-                h = detach_state(h)                      # the cut: no gradient into past chunks
+                # the cut: no gradient into past chunks
+                h = detach_state(h)
                 output, h = model(x[s:s + k], h)
                 loss = loss_fn(output, y[s:s + k])
                 optimizer.zero_grad()

@@ -14,6 +14,7 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -125,11 +126,14 @@ def test_math_pages_are_typeset(browser, site_url):
 # monospace font.
 LAPTOP_VIEWPORT = {"width": 1280, "height": 800}
 
-# Runs in the page: opens every collapsed box (hide-input cells, dropdowns) so hidden code is
-# laid out too, then lists each code cell input that is wider than its box.
-WIDE_CODE_CELLS = """() => {
+# Runs in the page with a CSS selector: opens every collapsed box (hide-input cells, dropdowns)
+# so hidden code is laid out too, then counts the code blocks the selector finds outside cell
+# outputs and lists each one that is wider than its box.
+WIDE_CODE = """(selector) => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
-  return Array.from(document.querySelectorAll('div.cell_input pre'))
+  const blocks = Array.from(document.querySelectorAll(selector))
+    .filter(pre => !pre.closest('div.cell_output'));
+  const wide = blocks
     .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
     .map(pre => {
       const lines = pre.textContent.split('\\n');
@@ -137,7 +141,22 @@ WIDE_CODE_CELLS = """() => {
       return `${pre.scrollWidth}px > ${pre.clientWidth}px, longest line ` +
              `(${longest.length} chars): ${longest.trim().slice(0, 60)}`;
     });
+  return {count: blocks.length, wide: wide};
 }"""
+
+CODE_CELL_INPUTS = "div.cell_input pre"
+# Code shown from files ({literalinclude}) and fenced code blocks: not inside a code cell.
+SHOWN_CODE = "div.highlight pre:not(div.cell_input pre)"
+
+
+def _code_blocks_at_laptop_width(browser, site_url, chapter, selector):
+    context = browser.new_context(viewport=LAPTOP_VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/{chapter}.html", wait_until="load")
+        return page.evaluate(WIDE_CODE, selector)
+    finally:
+        context.close()
 
 
 def test_code_cells_fit_a_laptop_screen(browser, site_url, chapter):
@@ -146,14 +165,22 @@ def test_code_cells_fit_a_laptop_screen(browser, site_url, chapter):
     Outputs are not checked: some printed tables and generated texts are wider than the column
     and scroll on purpose rather than wrap.
     """
-    context = browser.new_context(viewport=LAPTOP_VIEWPORT)
-    page = context.new_page()
-    try:
-        page.goto(f"{site_url}/{chapter}.html", wait_until="load")
-        inputs = page.eval_on_selector_all("div.cell_input pre", "els => els.length")
-        wide = page.evaluate(WIDE_CODE_CELLS)
-    finally:
-        context.close()
-    assert inputs > 0, f"{chapter}: no code cell inputs found (did the theme's markup change?)"
-    assert not wide, f"{chapter}: {len(wide)} code cells scroll sideways at 1280 px:\n" + \
-        "\n".join(wide)
+    found = _code_blocks_at_laptop_width(browser, site_url, chapter, CODE_CELL_INPUTS)
+    assert found["count"] > 0, \
+        f"{chapter}: no code cell inputs found (did the theme's markup change?)"
+    assert not found["wide"], \
+        f"{chapter}: {len(found['wide'])} code cells scroll sideways at 1280 px:\n" + \
+        "\n".join(found["wide"])
+
+
+def test_included_code_fits_a_laptop_screen(browser, site_url, chapter):
+    """Nor does the library code a page shows with ``{literalinclude}`` (rnnlib is kept to 77
+    columns where the book includes it; ``test_included_code_width.py`` checks the sources)."""
+    includes = (REPO / f"{chapter}.md").read_text(encoding="utf8").count("{literalinclude}")
+    found = _code_blocks_at_laptop_width(browser, site_url, chapter, SHOWN_CODE)
+    assert found["count"] >= includes, (
+        f"{chapter}: {includes} literalinclude directives but {found['count']} code blocks "
+        "outside code cells (did the theme's markup change?)")
+    assert not found["wide"], \
+        f"{chapter}: {len(found['wide'])} code blocks scroll sideways at 1280 px:\n" + \
+        "\n".join(found["wide"])
