@@ -127,12 +127,11 @@ def test_math_pages_are_typeset(browser, site_url):
 LAPTOP_VIEWPORT = {"width": 1280, "height": 800}
 
 # Runs in the page with a CSS selector: opens every collapsed box (hide-input cells, dropdowns)
-# so hidden code is laid out too, then counts the code blocks the selector finds outside cell
-# outputs and lists each one that is wider than its box.
+# so hidden code is laid out too, then counts the blocks the selector finds and lists each one
+# that is wider than its box.
 WIDE_CODE = """(selector) => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
-  const blocks = Array.from(document.querySelectorAll(selector))
-    .filter(pre => !pre.closest('div.cell_output'));
+  const blocks = Array.from(document.querySelectorAll(selector));
   const wide = blocks
     .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
     .map(pre => {
@@ -145,8 +144,10 @@ WIDE_CODE = """(selector) => {
 }"""
 
 CODE_CELL_INPUTS = "div.cell_input pre"
+# What a code cell prints (text outputs; figures are images and are not checked).
+CODE_CELL_OUTPUTS = "div.cell_output pre"
 # Code shown from files ({literalinclude}) and fenced code blocks: not inside a code cell.
-SHOWN_CODE = "div.highlight pre:not(div.cell_input pre)"
+SHOWN_CODE = "div.highlight pre:not(div.cell_input pre):not(div.cell_output pre)"
 
 
 def _code_blocks_at_laptop_width(browser, site_url, chapter, selector):
@@ -160,11 +161,7 @@ def _code_blocks_at_laptop_width(browser, site_url, chapter, selector):
 
 
 def test_code_cells_fit_a_laptop_screen(browser, site_url, chapter):
-    """No code cell's input scrolls sideways at 1280x800: a reader sees each whole line.
-
-    Outputs are not checked: some printed tables and generated texts are wider than the column
-    and scroll on purpose rather than wrap.
-    """
+    """No code cell's input scrolls sideways at 1280x800: a reader sees each whole line."""
     found = _code_blocks_at_laptop_width(browser, site_url, chapter, CODE_CELL_INPUTS)
     assert found["count"] > 0, \
         f"{chapter}: no code cell inputs found (did the theme's markup change?)"
@@ -183,4 +180,15 @@ def test_included_code_fits_a_laptop_screen(browser, site_url, chapter):
         "outside code cells (did the theme's markup change?)")
     assert not found["wide"], \
         f"{chapter}: {len(found['wide'])} code blocks scroll sideways at 1280 px:\n" + \
+        "\n".join(found["wide"])
+
+
+def test_printed_outputs_fit_a_laptop_screen(browser, site_url, chapter):
+    """Nor does any text a code cell prints: tables, sampled texts and translations are laid out
+    or wrapped (``textwrap``, width 75) to the 77-character column instead of scrolling."""
+    found = _code_blocks_at_laptop_width(browser, site_url, chapter, CODE_CELL_OUTPUTS)
+    assert found["count"] > 0, \
+        f"{chapter}: no printed cell outputs found (did the theme's markup change?)"
+    assert not found["wide"], \
+        f"{chapter}: {len(found['wide'])} printed outputs scroll sideways at 1280 px:\n" + \
         "\n".join(found["wide"])
