@@ -216,12 +216,15 @@ def _backward_torch(dh, cache):
     da_rz = dUh_flat[:, :2 * H]                # input side of r, z               (T*B, 2H)
     da_n = da_n.reshape(T * B, H)              # input side of n                  (T*B, H)
     x_flat = x.reshape(T * B, -1)              # (T*B, D)
-    dx = (da_rz @ W[:2 * H] + da_n @ W[2 * H:]).reshape(T, B, -1)  # da_t W         (T, B, D)
-    dW = np.concatenate([da_rz.T @ x_flat, da_n.T @ x_flat])      # sum_t da_t^T x_t (3H, D)
+    dx = da_rz @ W[:2 * H]                     # dL/dx_t = da_t W, r and z rows ... (T*B, D)
+    dx += da_n @ W[2 * H:]                     #   ... + the n rows (in place: no third block)
+    dW = np.empty_like(W)                      # sum_t da_t^T x_t                 (3H, D)
+    np.matmul(da_rz.T, x_flat, out=dW[:2 * H])
+    np.matmul(da_n.T, x_flat, out=dW[2 * H:])
     dU = dUh_flat.T @ h[:-1].reshape(T * B, H)  # sum_t dUh_t^T h_{t-1}           (3H, H)
     db_ih = np.concatenate([da_rz.sum(axis=0), da_n.sum(axis=0)]) if has_b_ih else None
     db_hh = dUh_flat.sum(axis=0) if has_b_hh else None  # (3H,)
-    return dx, dh_next, dW, dU, db_ih, db_hh
+    return dx.reshape(T, B, -1), dh_next, dW, dU, db_ih, db_hh
 
 
 def _backward_lecture(dh, cache):
