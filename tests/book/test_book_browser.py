@@ -126,69 +126,68 @@ def test_math_pages_are_typeset(browser, site_url):
 # monospace font.
 LAPTOP_VIEWPORT = {"width": 1280, "height": 800}
 
-# Runs in the page with a CSS selector: opens every collapsed box (hide-input cells, dropdowns)
-# so hidden code is laid out too, then counts the blocks the selector finds and lists each one
-# that is wider than its box.
-WIDE_CODE = """(selector) => {
+# Runs in the page with {name: CSS selector}: opens every collapsed box (hide-input cells,
+# dropdowns) so hidden code is laid out too, then, per selector, counts the blocks it finds and
+# lists each one that is wider than its box.
+WIDE_CODE = """(selectors) => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
-  const blocks = Array.from(document.querySelectorAll(selector));
-  const wide = blocks
-    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
-    .map(pre => {
-      const lines = pre.textContent.split('\\n');
-      const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
-      return `${pre.scrollWidth}px > ${pre.clientWidth}px, longest line ` +
-             `(${longest.length} chars): ${longest.trim().slice(0, 60)}`;
-    });
-  return {count: blocks.length, wide: wide};
+  const measure = (selector) => {
+    const blocks = Array.from(document.querySelectorAll(selector));
+    const wide = blocks
+      .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+      .map(pre => {
+        const lines = pre.textContent.split('\\n');
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+        return `${pre.scrollWidth}px > ${pre.clientWidth}px, longest line ` +
+               `(${longest.length} chars): ${longest.trim().slice(0, 60)}`;
+      });
+    return {count: blocks.length, wide: wide};
+  };
+  return Object.fromEntries(Object.entries(selectors).map(([k, sel]) => [k, measure(sel)]));
 }"""
 
-CODE_CELL_INPUTS = "div.cell_input pre"
-# What a code cell prints (text outputs; figures are images and are not checked).
-CODE_CELL_OUTPUTS = "div.cell_output pre"
-# Code shown from files ({literalinclude}) and fenced code blocks: not inside a code cell.
-SHOWN_CODE = "div.highlight pre:not(div.cell_input pre):not(div.cell_output pre)"
+CODE_BLOCKS = {
+    "code cell inputs": "div.cell_input pre",
+    # What a code cell prints (text outputs; figures are images and are not checked).
+    "printed outputs": "div.cell_output pre",
+    # Code shown from files ({literalinclude}) and fenced code blocks: not inside a code cell.
+    "included code": "div.highlight pre:not(div.cell_input pre):not(div.cell_output pre)",
+}
 
 
-def _code_blocks_at_laptop_width(browser, site_url, chapter, selector):
-    context = browser.new_context(viewport=LAPTOP_VIEWPORT)
-    page = context.new_page()
-    try:
-        page.goto(f"{site_url}/{chapter}.html", wait_until="load")
-        return page.evaluate(WIDE_CODE, selector)
-    finally:
-        context.close()
+@pytest.fixture(scope="module")
+def laptop_widths(browser, site_url):
+    """chapter -> {kind: {count, wide}} for CODE_BLOCKS, each chapter loaded once at 1280x800."""
+    measured = {}
+
+    def measure(chapter):
+        if chapter not in measured:
+            context = browser.new_context(viewport=LAPTOP_VIEWPORT)
+            try:
+                page = context.new_page()
+                page.goto(f"{site_url}/{chapter}.html", wait_until="load")
+                measured[chapter] = page.evaluate(WIDE_CODE, CODE_BLOCKS)
+            finally:
+                context.close()
+        return measured[chapter]
+    return measure
 
 
-def test_code_cells_fit_a_laptop_screen(browser, site_url, chapter):
-    """No code cell's input scrolls sideways at 1280x800: a reader sees each whole line."""
-    found = _code_blocks_at_laptop_width(browser, site_url, chapter, CODE_CELL_INPUTS)
-    assert found["count"] > 0, \
-        f"{chapter}: no code cell inputs found (did the theme's markup change?)"
+@pytest.mark.parametrize("kind", sorted(CODE_BLOCKS))
+def test_nothing_scrolls_sideways_on_a_laptop_screen(laptop_widths, chapter, kind):
+    """No code cell's input, no text a code cell prints, and no library code a page shows with
+    ``{literalinclude}`` scrolls sideways at 1280x800: a reader sees each whole line. (Printed
+    tables and samples are laid out or wrapped with ``textwrap`` to 75 columns; rnnlib is kept to
+    77 columns where the book includes it, which ``test_included_code_width.py`` checks in the
+    sources.)"""
+    found = laptop_widths(chapter)[kind]
+    if kind == "included code":
+        includes = (REPO / f"{chapter}.md").read_text(encoding="utf8").count("{literalinclude}")
+        assert found["count"] >= includes, (
+            f"{chapter}: {includes} literalinclude directives but {found['count']} code blocks "
+            "outside code cells (did the theme's markup change?)")
+    else:
+        assert found["count"] > 0, f"{chapter}: no {kind} found (did the theme's markup change?)"
     assert not found["wide"], \
-        f"{chapter}: {len(found['wide'])} code cells scroll sideways at 1280 px:\n" + \
-        "\n".join(found["wide"])
-
-
-def test_included_code_fits_a_laptop_screen(browser, site_url, chapter):
-    """Nor does the library code a page shows with ``{literalinclude}`` (rnnlib is kept to 77
-    columns where the book includes it; ``test_included_code_width.py`` checks the sources)."""
-    includes = (REPO / f"{chapter}.md").read_text(encoding="utf8").count("{literalinclude}")
-    found = _code_blocks_at_laptop_width(browser, site_url, chapter, SHOWN_CODE)
-    assert found["count"] >= includes, (
-        f"{chapter}: {includes} literalinclude directives but {found['count']} code blocks "
-        "outside code cells (did the theme's markup change?)")
-    assert not found["wide"], \
-        f"{chapter}: {len(found['wide'])} code blocks scroll sideways at 1280 px:\n" + \
-        "\n".join(found["wide"])
-
-
-def test_printed_outputs_fit_a_laptop_screen(browser, site_url, chapter):
-    """Nor does any text a code cell prints: tables, sampled texts and translations are laid out
-    or wrapped (``textwrap``, width 75) to the 77-character column instead of scrolling."""
-    found = _code_blocks_at_laptop_width(browser, site_url, chapter, CODE_CELL_OUTPUTS)
-    assert found["count"] > 0, \
-        f"{chapter}: no printed cell outputs found (did the theme's markup change?)"
-    assert not found["wide"], \
-        f"{chapter}: {len(found['wide'])} printed outputs scroll sideways at 1280 px:\n" + \
+        f"{chapter}: {len(found['wide'])} {kind} scroll sideways at 1280 px:\n" + \
         "\n".join(found["wide"])
