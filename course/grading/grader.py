@@ -22,8 +22,8 @@ import numpy as np
 
 from . import harness, sandbox
 from .spec import encode_arg, flat, judge_case, resolve_arg
-from .notebook import (SubmissionError, _nbgrader, find_notebook, folder_hash,
-                       read_json_notebook, reference_code, source_test_cells, student_code)
+from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
+                       reference_code, source_test_cells, student_code)
 
 
 @dataclass
@@ -64,11 +64,8 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
         raise ValueError(f"{name}: the spec and the source's test cells disagree on "
                          f"{sorted(missing)}")
     reference = {"__name__": "reference"}
-    # The cells nbgrader manages (given cells and solutions); a free cell is a demonstration
-    # (assignment 4's trains a model) that defines nothing the tests use.
-    managed = {"cells": [c for c in source_nb["cells"] if _nbgrader(c)]}
     with contextlib.redirect_stdout(io.StringIO()):   # what the given cells print
-        for code in reference_code(managed):
+        for code in reference_code(source_nb):
             exec(compile(code, str(source_path), "exec"), reference)
     files = spec.sandbox_files() if hasattr(spec, "sandbox_files") else {}
     version = hashlib.sha256(source_path.read_bytes())   # the grader's code counts too

@@ -79,9 +79,11 @@ def source_test_cells(source_nb):
 
 
 def reference_code(source_nb):
-    """The instructor's code that defines the graded functions: every non-test code cell."""
+    """The instructor's code that defines the graded functions: every code cell nbgrader manages
+    (given cells and solutions) but the tests. A free cell is a demonstration (assignment 4's
+    trains a model) that defines nothing the tests use."""
     return [cell_source(c) for c in source_nb["cells"]
-            if c.get("cell_type") == "code"
+            if c.get("cell_type") == "code" and _nbgrader(c)
             and not (_nbgrader(c).get("grade") and not _nbgrader(c).get("solution"))]
 
 
