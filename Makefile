@@ -17,8 +17,17 @@ JOBS ?= $(shell nproc)
 
 venv: $(STAMP)
 
+# The pins need CPython 3.11.5 or newer 3.11 (torch==2.13.0's wheel is cp311; soupsieve 4.1.2
+# needs >= 3.11.5): say so before pip fails on some package deep in the list.
+PYTHON_OK := import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 12))
+
 $(STAMP): requirements.txt pyproject.toml
 	@echo ">> setting up $(VENV) (pins $(PINS_HASH))"
+	@py=$(PYTHON); test -x $(BIN)/python && py=$(BIN)/python; \
+	if ! "$$py" -c '$(PYTHON_OK)' 2>/dev/null; then \
+	  echo "error: the pinned packages need Python >= 3.11.5 and < 3.12; $$py is" \
+	       "$$("$$py" -V 2>&1 || echo missing). Use e.g. 'make PYTHON=python3.11'" \
+	       "(and remove $(VENV) if it was made with another Python)." >&2; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
