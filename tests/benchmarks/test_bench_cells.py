@@ -16,3 +16,4 @@ def test_benchmark_script_runs_and_prints_its_table():
     for cell in ("rnn", "lstm", "gru"):
         assert cell in out.stdout
     assert "GFLOP/s" in out.stdout
+    assert "CPU: " in out.stdout and "tanh | exp" in out.stdout   # what the ratios depend on
