@@ -22,12 +22,15 @@ def sigmoid(a):
 
 
 def sigmoid_(a):
-    """Sigmoid in place, :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`: no overflow for any ``a``,
-    absolute error about 1e-16. Returns ``a`` (used by the LSTM step's fused gates)."""
-    a *= 0.5
-    np.tanh(a, out=a)
+    """Sigmoid in place, :math:`\\sigma(a) = 1 / (1 + e^{-a})`: one ``exp`` per element, cheaper
+    in NumPy than a ``tanh`` (a third of it in float64 on an AVX2 CPU). For very negative ``a``
+    (below about -709 in float64) :math:`e^{-a}` overflows to inf and the result is 0, the right
+    limit. Returns ``a`` (used by the LSTM step's fused gates)."""
+    np.negative(a, out=a)
+    with np.errstate(over="ignore"):
+        np.exp(a, out=a)
     a += 1.0
-    a *= 0.5
+    np.reciprocal(a, out=a)
     return a
 
 

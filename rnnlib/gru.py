@@ -90,11 +90,11 @@ def gru_forward(x, h0, W, U, b_ih=None, b_hh=None, convention="torch"):
     h = np.empty((T + 1, B, H), dtype=W.dtype)  # h_0..h_T                        (T+1, B, H)
     h[0] = h0
     torch_style = convention == "torch"
-    # sigma(a) = (1 + tanh(a/2)) / 2: the rows that feed r and z are halved once (exact, a power
-    # of two), so each step's sigmoid is a tanh, a scale and a shift.
-    half = np.ones(3 * H, dtype=W.dtype)         # 1/2 for the rows of r, z; 1 for n    (3H,)
-    half[:2 * H] = 0.5
-    gates = (x.reshape(T * B, D) @ (half[:, None] * W).T).reshape(T, B, 3 * H)  # W x_t, all t
+    # sigma(a) = 1 / (1 + exp(-a)): the rows that feed r and z are negated once (exact), so
+    # that each step's sigmoid is an exp of the pre-activations as they are, a shift and a 1/x.
+    sign = np.ones(3 * H, dtype=W.dtype)         # -1 for the rows of r, z; 1 for n     (3H,)
+    sign[:2 * H] = -1
+    gates = (x.reshape(T * B, D) @ (sign[:, None] * W).T).reshape(T, B, 3 * H)  # W x_t, all t
     bias = np.zeros(3 * H, dtype=W.dtype)      # the biases added outside the loop    (3H,)
     if b_ih is not None:
         bias += b_ih
@@ -106,41 +106,42 @@ def gru_forward(x, h0, W, U, b_ih=None, b_hh=None, convention="torch"):
         else:                                  # the lecture adds all of b_hh outside r
             bias += b_hh
     if b_ih is not None or b_hh is not None:
-        gates += half * bias
+        gates += sign * bias
     hn = np.empty((T, B, H), dtype=W.dtype)
     rows = 3 * H if torch_style else 2 * H     # torch: U_n h_{t-1} too, in the same product
-    U_rz = np.ascontiguousarray((half[:rows, None] * U[:rows]).T)  # (H, 3H | 2H) row-major:
+    U_rz = np.ascontiguousarray((sign[:rows, None] * U[:rows]).T)  # (H, 3H | 2H) row-major:
     U_n = None if torch_style else U[2 * H:].T  # faster h @ U_rz in OpenBLAS's AVX-512 kernels
     Uh = np.empty((B, rows), dtype=W.dtype)
     tmp = np.empty((B, H), dtype=W.dtype)
-    for t in range(T):
-        a = gates[t]
-        rz, n = a[:, :2 * H], a[:, 2 * H:]
-        np.matmul(h[t], U_rz, out=Uh)          # U h_{t-1} (torch: all 3 blocks)  (B, 3H | 2H)
-        rz += Uh[:, :2 * H]                    # a_r / 2, a_z / 2
-        np.tanh(rz, out=rz)
-        rz += 1
-        rz *= 0.5                              # r, z = (1 + tanh(a/2)) / 2 = sigma(a)
-        r, z = rz[:, :H], rz[:, H:]
-        if torch_style:
-            if b_hn is None:
-                hn[t] = Uh[:, 2 * H:]          # U_n h_{t-1}
+    with np.errstate(over="ignore"):           # exp(-a) = inf for a << 0 gives sigma = 0
+        for t in range(T):
+            a = gates[t]
+            rz, n = a[:, :2 * H], a[:, 2 * H:]
+            np.matmul(h[t], U_rz, out=Uh)      # U h_{t-1} (torch: all 3 blocks)  (B, 3H | 2H)
+            rz += Uh[:, :2 * H]                # -a_r, -a_z
+            np.exp(rz, out=rz)
+            rz += 1
+            np.reciprocal(rz, out=rz)          # r, z = 1 / (1 + exp(-a)) = sigma(a)
+            r, z = rz[:, :H], rz[:, H:]
+            if torch_style:
+                if b_hn is None:
+                    hn[t] = Uh[:, 2 * H:]      # U_n h_{t-1}
+                else:
+                    np.add(Uh[:, 2 * H:], b_hn, out=hn[t])  # U_n h_{t-1} + b_hn
+                np.multiply(r, hn[t], out=tmp)
+                n += tmp                       # a_n = W_n x_t + b_in + r * (U_n h + b_hn)
             else:
-                np.add(Uh[:, 2 * H:], b_hn, out=hn[t])  # U_n h_{t-1} + b_hn
-            np.multiply(r, hn[t], out=tmp)
-            n += tmp                           # a_n = W_n x_t + b_in + r * (U_n h + b_hn)
-        else:
-            np.multiply(r, h[t], out=hn[t])    # r * h_{t-1}
-            np.matmul(hn[t], U_n, out=tmp)
-            n += tmp                           # a_n = W_n x_t + b_in + U_n (r * h) + b_hn
-        np.tanh(n, out=n)                      # n = tanh(a_n)
-        h_t = h[t + 1]
-        if torch_style:
-            np.subtract(h[t], n, out=h_t)      # h_t = n + z * (h_{t-1} - n)
-        else:
-            np.subtract(n, h[t], out=h_t)      # h_t = h_{t-1} + z * (n - h_{t-1})
-        h_t *= z
-        h_t += n if torch_style else h[t]
+                np.multiply(r, h[t], out=hn[t])    # r * h_{t-1}
+                np.matmul(hn[t], U_n, out=tmp)
+                n += tmp                       # a_n = W_n x_t + b_in + U_n (r * h) + b_hn
+            np.tanh(n, out=n)                  # n = tanh(a_n)
+            h_t = h[t + 1]
+            if torch_style:
+                np.subtract(h[t], n, out=h_t)  # h_t = n + z * (h_{t-1} - n)
+            else:
+                np.subtract(n, h[t], out=h_t)  # h_t = h_{t-1} + z * (n - h_{t-1})
+            h_t *= z
+            h_t += n if torch_style else h[t]
     cache = GRUCache(x, h, W, U, gates, hn, (b_ih is not None, b_hh is not None), convention)
     return h[1:], cache
 

@@ -157,10 +157,9 @@ def lstm_forward(x, h0, c0, W, U, b=None):
 
     The input projections :math:`W x_t + b` of all steps are one matrix product, written
     into a preallocated (T, B, 4H) block that the loop then turns, step by step and in place,
-    into the gates. One ``tanh`` call evaluates all four gates of a step: with
-    :math:`\\sigma(a) = (1 + \\tanh(a/2)) / 2`, the rows of W, U and b that feed i, f and o are
-    halved once (exactly: a power of two) and those three blocks scaled and shifted after the
-    ``tanh``.
+    into the gates. The sigmoid gates are :math:`\\sigma(a) = 1 / (1 + e^{-a})`: the rows of
+    W, U and b that feed i, f and o are negated once (exactly), so that the loop's ``exp``
+    gives :math:`e^{-a}` directly.
 
     Args:
         x: (T, B, D) inputs, time-major.
@@ -187,31 +186,34 @@ def lstm_forward(x, h0, c0, W, U, b=None):
             check_same_dtype(W=W, **{name: s0})
             store[0] = s0
 
-    # sigma(a) = (1 + tanh(a/2)) / 2: halve the rows of i, f, o once (exact, a power of two),
-    # so one tanh per step serves all four gates, then scale and shift i, f, o back.
-    scale = np.full(4 * H, 0.5, dtype=W.dtype)   # 1/2 for the rows of i, f, o; 1 for g  (4H,)
-    scale[2 * H:3 * H] = 1
-    shift = 1 - scale                            # 1/2 for i, f, o; 0 for g            (4H,)
-    gates = (x.reshape(T * B, D) @ (scale[:, None] * W).T).reshape(T, B, 4 * H)  # W x_t, all t
+    # sigma(a) = 1 / (1 + exp(-a)): negate the rows of i, f, o once (exact), so that the loop
+    # takes exp of its pre-activations as they are; g keeps its sign for its tanh.
+    sigmoid_rows = np.ones(4 * H, dtype=bool)    # True for the rows of i, f, o     (4H,)
+    sigmoid_rows[2 * H:3 * H] = False
+    tanh_rows = ~sigmoid_rows                    # True for the rows of g            (4H,)
+    sign = np.where(sigmoid_rows, -1, 1).astype(W.dtype)   # -1 for i, f, o; 1 for g  (4H,)
+    gates = (x.reshape(T * B, D) @ (sign[:, None] * W).T).reshape(T, B, 4 * H)  # W x_t, all t
     if b is not None:
-        gates += scale * b
-    UT = np.ascontiguousarray((scale[:, None] * U).T)  # (H, 4H) row-major: faster h @ UT
+        gates += sign * b
+    UT = np.ascontiguousarray((sign[:, None] * U).T)  # (H, 4H) row-major: faster h @ UT
     Uh = np.empty((B, 4 * H), dtype=W.dtype)
     ig = np.empty((B, H), dtype=W.dtype)
     tanh_c = np.empty((T, B, H), dtype=W.dtype)
-    for t in range(T):
-        a = gates[t]
-        np.matmul(h[t], UT, out=Uh)            # U h_{t-1}                       (B, 4H)
-        a += Uh                                # a_t = W x_t + b + U h_{t-1} (i, f, o halved)
-        np.tanh(a, out=a)                      # g = tanh(a_g); tanh(a/2) for i, f, o
-        a *= scale
-        a += shift                             # i, f, o = (1 + tanh(a/2)) / 2 = sigma(a)
-        i, f, g, o = _gates(a, H)
-        np.multiply(f, c[t], out=c[t + 1])     # c_t = f * c_{t-1} ...
-        np.multiply(i, g, out=ig)
-        c[t + 1] += ig                         #       ... + i * g
-        np.tanh(c[t + 1], out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
+    with np.errstate(over="ignore"):           # exp(-a) = inf for a << 0 gives sigma = 0
+        for t in range(T):
+            a = gates[t]
+            np.matmul(h[t], UT, out=Uh)        # U h_{t-1}                       (B, 4H)
+            a += Uh                            # a_t = W x_t + b + U h_{t-1} (i, f, o negated)
+            np.exp(a, out=a, where=sigmoid_rows)            # exp(-a) for i, f, o
+            np.add(a, 1, out=a, where=sigmoid_rows)
+            np.reciprocal(a, out=a, where=sigmoid_rows)     # i, f, o = 1 / (1 + exp(-a))
+            np.tanh(a, out=a, where=tanh_rows)              # g = tanh(a_g)
+            i, f, g, o = _gates(a, H)
+            np.multiply(f, c[t], out=c[t + 1])  # c_t = f * c_{t-1} ...
+            np.multiply(i, g, out=ig)
+            c[t + 1] += ig                      #       ... + i * g
+            np.tanh(c[t + 1], out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h[t + 1])  # h_t = o * tanh(c_t)
     return h[1:], c[T].copy(), LSTMCache(x, h, c, W, U, gates, tanh_c, b is not None)
 
 
