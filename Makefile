@@ -48,7 +48,17 @@ $(SYSTEM_STAMP): | $(STAMP)
 	fi
 	@touch $@
 
+# Pages re-execute only when their own code changes (jupyter-cache). They also run the code they
+# import (rnnlib, the chapters' helper modules): when that changes, the execution cache and
+# Sphinx's record of read pages are dropped, so no page keeps outputs computed by an older rnnlib.
+IMPORTS_HASH = $(shell find rnnlib book -type f \( -name '*.py' -o -path 'rnnlib/data/*' \) \
+                 -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+
 book: venv
+	@if [ -d _build/.doctrees ] && [ "$$(cat _build/.imports-hash 2>/dev/null)" != "$(IMPORTS_HASH)" ]; then \
+	  echo ">> rnnlib or a chapter helper changed since the last build: every page runs again"; \
+	  rm -rf _build/.jupyter_cache _build/.doctrees; fi
+	@mkdir -p _build && echo "$(IMPORTS_HASH)" > _build/.imports-hash
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 	@echo ">> the book is at file://$(CURDIR)/_build/html/index.html  (or: make serve)"
 
