@@ -26,10 +26,11 @@ the CPU itself; ``--openblas-env keep`` leaves them. The header says which kerne
 
 The ratios depend on the CPU, not only on the code. The header names the CPU and measures, per
 dtype, the matrix-multiply peak and the cost per element of ``tanh`` and ``exp`` in both libraries:
-the gates pay one of those per element and step. On an AVX2-only CPU (an AMD EPYC of family 25)
-NumPy's float64 ``tanh`` took about 19 ns per element against torch's 8, a third of rnnlib's
-float64 LSTM time, and that LSTM ran at 0.84x torch.nn's time there; on an AVX-512 EPYC (Zen 5)
-it ran at 0.54x.
+every gate pays one of those per element and step (rnnlib's sigmoid is an ``exp``). On an
+AVX2-only CPU (an AMD EPYC of family 25) NumPy's float64 ``tanh`` took about 18 ns per element,
+twice torch's and three times NumPy's ``exp``, and rnnlib's float64 LSTM ran at about 0.8x
+torch.nn's time; on an AVX-512 EPYC (Zen 5) at 0.54x (with the earlier sigmoid
+``(1 + tanh(a/2)) / 2``).
 
 Timings on a shared machine are noisy: the implementations are interleaved and the minimum over
 the repeats is reported.
@@ -223,9 +224,9 @@ def elementwise_rates(np, torch, dtype, repeats, size):
     """ns per element of tanh and exp in NumPy and in torch, as 'tanh | exp'.
 
     Every gate costs one of these per element and step, outside the matrix products (rnnlib's
-    sigmoid is one ``tanh``). NumPy's float64 ``tanh`` runs a vectorised loop only on some CPUs
-    (AVX-512) and the C library's scalar one elsewhere, while torch's are vectorised on all:
-    that moves every ratio in the table from one machine to the next."""
+    sigmoid is one ``exp``). How fast they are differs between CPUs and between the libraries
+    (on an AVX2-only CPU NumPy's float64 ``tanh`` ran at the speed of the C library's scalar
+    loop), and that moves every ratio in the table from one machine to the next."""
     a = np.random.default_rng(0).uniform(-3, 3, size).astype(dtype)
     out = np.empty_like(a)
     a_t, out_t = torch.from_numpy(a), torch.from_numpy(out)
