@@ -5,8 +5,9 @@ the assignment's own in test_assignmentN.py), and autograding is the expensive p
 run trains models: minutes), so the work is memoised per assignment in one session-scoped
 ``courses`` object. A test asks for ``released``, ``graded`` or ``completed_run`` and an
 ``assignment`` (a descriptions.Assignment: parametrized in the generic module, a fixture in an
-assignment's own module). Every test that does so is marked ``xdist_group("nbgrader")``, so that
-under ``pytest -n 2 --dist loadgroup`` they all run in one worker, which does each run once.
+assignment's own module). Every test of an assignment is in that assignment's xdist group
+(``graded_courses.nbgrader_group``), so that under ``pytest -n 2 --dist loadgroup`` one worker does
+each assignment's runs once, and the two workers grade different assignments at the same time.
 """
 import pytest
 

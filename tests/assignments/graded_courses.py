@@ -6,9 +6,17 @@ the completed notebook run top to bottom.
 """
 import time
 
+import pytest
 from nbclient import NotebookClient
 
 from .nbgrader_helpers import autograde, cell_by_id, generate, make_course, read, solved, submit, with_cell
+
+
+def nbgrader_group(assignment):
+    """The xdist group of every test of an assignment: under ``pytest -n 2 --dist loadgroup`` one
+    worker does that assignment's runs (memoised per worker, conftest.py) once, while the other
+    worker takes another assignment."""
+    return pytest.mark.xdist_group(f"nbgrader-{assignment}")
 
 
 def student(entry, bugs):

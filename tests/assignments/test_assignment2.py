@@ -9,10 +9,10 @@ import re
 import pytest
 
 from .descriptions import A2
-from .graded_courses import student
+from .graded_courses import nbgrader_group, student
 from .nbgrader_helpers import REPO, outputs, read, task_tests
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
+pytestmark = [pytest.mark.slow, nbgrader_group(A2)]
 
 
 @pytest.fixture

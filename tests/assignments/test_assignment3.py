@@ -5,10 +5,10 @@ credit, the bug catalogue) are in test_nbgrader_assignments.py; this reads the s
 import pytest
 
 from .descriptions import A3
-from .graded_courses import student
+from .graded_courses import nbgrader_group, student
 from .nbgrader_helpers import scores
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
+pytestmark = [pytest.mark.slow, nbgrader_group(A3)]
 
 
 @pytest.fixture

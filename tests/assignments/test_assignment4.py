@@ -12,9 +12,10 @@ import re
 import pytest
 
 from .descriptions import A4, TRAINED, report_cell
+from .graded_courses import nbgrader_group
 from .nbgrader_helpers import cell_by_id, outputs, read
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
+pytestmark = [pytest.mark.slow, nbgrader_group(A4)]
 
 
 @pytest.fixture

@@ -14,14 +14,16 @@ import nbformat
 import pytest
 
 from .descriptions import ASSIGNMENTS
-from .graded_courses import student
+from .graded_courses import nbgrader_group, student
 from .nbgrader_helpers import (BEGIN_SOLUTION, END_SOLUTION, HIDDEN, cell_by_id, function_name,
                                grade_id, nbgrader, outputs, points, read, scores, solved,
                                split_marked_lines, strip_markers, task_tests)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader")]
+pytestmark = pytest.mark.slow
 
-every = pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=str)
+# Each parameter carries its assignment's xdist group (graded_courses.nbgrader_group).
+every = pytest.mark.parametrize("assignment", [
+    pytest.param(a, id=str(a), marks=nbgrader_group(a)) for a in ASSIGNMENTS])
 
 
 def each(argname, items_of):
@@ -29,9 +31,9 @@ def each(argname, items_of):
 
     Ids: assignment1-task1_2_rnn_forward, assignment1-step-W-not-transposed (a catalogue entry's name).
     """
-    pairs = [(a, item) for a in ASSIGNMENTS for item in items_of(a)]
-    ids = [f"{a}-{getattr(item, 'name', item)}" for a, item in pairs]
-    return pytest.mark.parametrize(f"assignment, {argname}", pairs, ids=ids)
+    return pytest.mark.parametrize(f"assignment, {argname}", [
+        pytest.param(a, item, id=f"{a}-{getattr(item, 'name', item)}", marks=nbgrader_group(a))
+        for a in ASSIGNMENTS for item in items_of(a)])
 
 
 def marks(graded, assignment, student_id):

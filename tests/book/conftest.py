@@ -2,7 +2,7 @@
 
 The book is built from a copy of the tracked files (``git ls-files``) in a temporary folder, so
 a stale ``_build/`` or execution cache in the working tree cannot hide a failure. The same
-command as ``make book`` is used. Every test in ``tests/book/`` is in the xdist group "book", so
+command as ``make book`` is used. Every test that uses the build is in the xdist group "book", so
 under ``pytest -n N --dist loadgroup`` they share one worker and therefore one build.
 """
 import functools

@@ -24,7 +24,7 @@ from course.grading.sandbox import Limits
 
 from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, relabelled, solved, write
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-adversarial")]
 
 # Small limits keep the suite fast; generous enough for an honest task on a loaded machine.
 LIMITS = Limits(wall_s=8, cpu_s=8, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)

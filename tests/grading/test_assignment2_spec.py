@@ -53,7 +53,7 @@ def test_spec_agrees_with_the_source_and_computes_every_expected_value():
 
 def graded(test):
     """Marks of the tests that read the graded class (one slow pipeline run)."""
-    return pytest.mark.xdist_group("grading")(pytest.mark.slow(test))
+    return pytest.mark.xdist_group("grading-assignment2_spec")(pytest.mark.slow(test))
 
 
 @pytest.fixture(scope="module")

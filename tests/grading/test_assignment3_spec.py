@@ -16,7 +16,7 @@ from tests.assignments.bugs.assignment3 import BUGS
 from .pipeline_run import (check_full_marks, check_untouched_release, grade_notebooks,
                            source_and_release)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-assignment3_spec")]
 
 ASSIGNMENT = "assignment3"
 LIMITS = Limits(wall_s=20, cpu_s=20, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)

@@ -24,7 +24,7 @@ from tests.assignments.bugs.assignment4 import BUGS, CORRECT
 from .pipeline_run import (check_full_marks, check_untouched_release, grade_notebooks,
                            source_and_release)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-assignment4_spec")]
 
 ASSIGNMENT = "assignment4"
 LIMITS = Limits(wall_s=30, cpu_s=30, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)

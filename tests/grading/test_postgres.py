@@ -19,7 +19,7 @@ from course.grading import gradebook
 
 from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, solved, write
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-postgres")]
 
 REPO = SOURCE.parents[2]
 

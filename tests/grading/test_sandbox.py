@@ -11,7 +11,7 @@ import pytest
 from course.grading import sandbox
 from course.grading.sandbox import Limits
 
-pytestmark = pytest.mark.xdist_group("grading")
+pytestmark = pytest.mark.xdist_group("grading-sandbox")
 
 REPO = Path(__file__).resolve().parents[2]
 
