@@ -50,14 +50,17 @@ TARGETS = {  # the issue's targets for LSTM and GRU: (max rnnlib/torch time, min
 }
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_size_args(p):
+    """Threads, repeats and the sizes T, B, D, H: the arguments every cell benchmark takes."""
     p.add_argument("--threads", type=int, default=1, help="threads for torch and NumPy's BLAS")
     p.add_argument("--repeats", type=int, default=15, help="timed runs; the minimum is kept")
-    p.add_argument("-T", type=int, default=64)
-    p.add_argument("-B", type=int, default=32)
-    p.add_argument("-D", type=int, default=64)
-    p.add_argument("-H", type=int, default=128)
+    for name, default in (("T", 64), ("B", 32), ("D", 64), ("H", 128)):
+        p.add_argument("-" + name, type=int, default=default)
+    return p
+
+
+def parse_args(argv=None):
+    p = add_size_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     p.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                    help="wall: time.perf_counter; cpu: time.process_time (this process's CPU "
                         "time, which leaves out time other processes take on a shared machine)")
