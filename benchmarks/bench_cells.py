@@ -74,12 +74,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)        # must precede the first NumPy import
-    pinned = {var: os.environ[var] for var in OPENBLAS_PINS if var in os.environ}
-    if args.openblas_env == "own":
-        for var in OPENBLAS_PINS:                  # both together, before NumPy loads OpenBLAS
-            os.environ.pop(var, None)
+    pinned = set_blas_env(args.threads, own_kernels=args.openblas_env == "own")
     import numpy as np
     import torch
 
@@ -87,7 +82,6 @@ def main(argv=None):
     import naive_cells
     from rnnlib import gru, lstm, rnn
     from rnnlib.gradcheck import relative_error
-    from rnnlib.layers import GRU, LSTM, RNN
 
     global CLOCK
     CLOCK = CLOCKS[args.clock]
@@ -104,11 +98,6 @@ def main(argv=None):
           f"{args.clock} clock")
 
     T, B, D, H = args.T, args.B, args.D, args.H
-    specs = {  # name: (rnnlib layer, torch layer, gates, naive fwd+bwd maker, cache maker)
-        "rnn": (RNN, torch.nn.RNN, 1),
-        "lstm": (LSTM, torch.nn.LSTM, 4),
-        "gru": (GRU, torch.nn.GRU, 3),
-    }
     rows = []
     for dtype_name in args.dtypes.split(","):
         dtype = np.dtype(dtype_name)
@@ -121,34 +110,9 @@ def main(argv=None):
               f"ns per element: NumPy {rates['numpy']}, "
               f"torch {rates['torch']}")
         for cell in args.cells.split(","):
-            ours_cls, torch_cls, G = specs[cell]
-            torch.manual_seed(0)
-            theirs = torch_cls(D, H).to(getattr(torch, dtype_name))
-            ours = ours_cls(D, H, dtype=dtype)
-            state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
-            ours.load_state_dict(state)
-            rng = np.random.default_rng(0)
-            x = rng.standard_normal((T, B, D)).astype(dtype)
-            h0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
-            c0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
-            dout = rng.standard_normal((T, B, H)).astype(dtype)
-            hx = (h0, c0) if cell == "lstm" else h0
-
-            def run_ours():
-                out, _ = ours.forward(x, hx)
-                return out, ours.backward(dout)[0]
-
-            x_t = torch.from_numpy(x).requires_grad_(True)
-            hx_t = tuple(torch.from_numpy(s) for s in hx) if cell == "lstm" \
-                else torch.from_numpy(h0)
-            dout_t = torch.from_numpy(dout)
-
-            def run_torch():
-                theirs.zero_grad(set_to_none=True)
-                x_t.grad = None
-                out, _ = theirs(x_t, hx_t)
-                out.backward(dout_t)
-                return out.detach().numpy(), x_t.grad.numpy()
+            G = GATE_BLOCKS[cell]
+            state, x, h0, c0, dout, run_ours, run_torch = cell_runs(np, torch, cell, dtype_name,
+                                                                   T, B, D, H)
 
             def run_torch_no_onednn():        # torch's own kernels (oneDNN runs LSTM float32)
                 torch.backends.mkldnn.enabled = False
@@ -195,6 +159,71 @@ def blas_threads():
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 CLOCK = CLOCKS["wall"]
+
+
+GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}   # blocks of H rows in W and U
+
+
+def set_blas_env(threads, own_kernels):
+    """Set the BLAS thread variables and, with ``own_kernels``, unset the OpenBLAS pins (both
+    together); must run before NumPy is imported. Returns the pins the environment had set."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    pinned = {var: os.environ[var] for var in OPENBLAS_PINS if var in os.environ}
+    if own_kernels:
+        for var in OPENBLAS_PINS:
+            os.environ.pop(var, None)
+    return pinned
+
+
+def cell_runs(np, torch, cell, dtype_name, T, B, D, H):
+    """One cell's workload: the torch.nn layer (seed 0), rnnlib's layer with its weights, inputs,
+    initial states and the output gradient, and one forward+backward in each library.
+
+    Returns state (the torch state dict as arrays), x, h0, c0 (each (1, B, H)), dout,
+    run_ours, run_torch (each returning the output and the input gradient)."""
+    from rnnlib.layers import GRU, LSTM, RNN
+    ours_cls, torch_cls = {"rnn": (RNN, torch.nn.RNN), "lstm": (LSTM, torch.nn.LSTM),
+                           "gru": (GRU, torch.nn.GRU)}[cell]
+    dtype = np.dtype(dtype_name)
+    torch.manual_seed(0)
+    theirs = torch_cls(D, H).to(getattr(torch, dtype_name))
+    ours = ours_cls(D, H, dtype=dtype)
+    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    ours.load_state_dict(state)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    h0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
+    c0 = (0.1 * rng.standard_normal((1, B, H))).astype(dtype)
+    dout = rng.standard_normal((T, B, H)).astype(dtype)
+    hx = (h0, c0) if cell == "lstm" else h0
+
+    def run_ours():
+        out, _ = ours.forward(x, hx)
+        return out, ours.backward(dout)[0]
+
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    hx_t = tuple(torch.from_numpy(s) for s in hx) if cell == "lstm" else torch.from_numpy(h0)
+    dout_t = torch.from_numpy(dout)
+
+    def run_torch():
+        theirs.zero_grad(set_to_none=True)
+        x_t.grad = None
+        out, _ = theirs(x_t, hx_t)
+        out.backward(dout_t)
+        return out.detach().numpy(), x_t.grad.numpy()
+
+    return state, x, h0, c0, dout, run_ours, run_torch
+
+
+def print_columns(head, lines):
+    """Print rows of strings as a table with a header line."""
+    widths = [max(len(str(r[k])) for r in [head] + lines) for k in range(len(head))]
+    fmt = " | ".join(f"{{:{w}}}" for w in widths)
+    print(fmt.format(*head))
+    print("-+-".join("-" * w for w in widths))
+    for line in lines:
+        print(fmt.format(*line))
 
 
 def best_times(fns, repeats):
@@ -312,13 +341,8 @@ def print_table(rows):
                       f"{gflop / ours:.1f} ({100 * gflop / ours / peak:.0f}%)",
                       f"{gflop / theirs:.1f} ({100 * gflop / theirs / peak:.0f}%)",
                       f"{per_step:,.0f}", met, f"{plain * 1e3:.2f} ({ours / plain:.2f}x)"))
-    widths = [max(len(str(r[k])) for r in [head] + lines) for k in range(len(head))]
-    fmt = " | ".join(f"{{:{w}}}" for w in widths)
     print()
-    print(fmt.format(*head))
-    print("-+-".join("-" * w for w in widths))
-    for line in lines:
-        print(fmt.format(*line))
+    print_columns(head, lines)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ forward+backward makes it, and sets their sum beside rnnlib's measured time and 
 * the rest: what rnnlib's measured time leaves over (additions and products of the gates, ufunc
   and Python call overhead).
 
-The first two are a floor: measured in isolation, with warm caches. Where they alone exceed the
-target time, the target cannot be met by NumPy code on this CPU; it needs faster kernels than
-NumPy's (a compiled fused cell, as torch's oneDNN runs for the float32 LSTM) or a CPU whose NumPy
+The first two are a floor: measured in isolation, with warm caches (on a noisy machine a part can
+come out slow and the rest negative: rerun). Where they alone exceed the target time, the target
+cannot be met by NumPy code on this CPU; it needs faster kernels than NumPy's (a compiled fused cell, as torch's oneDNN runs for the float32 LSTM) or a CPU whose NumPy
 vectorises ``tanh`` (on AVX2-only CPUs NumPy's float64 ``tanh`` is the C library's scalar loop).
 
 Usage::
@@ -26,10 +26,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_cells import (OPENBLAS_PINS, TARGETS, add_size_args, best_times,  # noqa: E402
-                         cpu_summary)
+from bench_cells import (GATE_BLOCKS, TARGETS, add_size_args, best_times,  # noqa: E402
+                         cell_runs, cpu_summary, print_columns, set_blas_env)
 
-GATES = {"lstm": (4, 3, 2), "gru": (3, 2, 1)}  # cell: (gate blocks G, sigmoid blocks, tanh blocks)
+ACTIVATIONS = {"lstm": (3, 2), "gru": (2, 1)}  # cell: (sigmoid blocks, tanh blocks) per step
 
 
 def parse_args(argv=None):
@@ -41,7 +41,7 @@ def parse_args(argv=None):
 
 def floor_parts(np, cell, dtype, T, B, D, H, repeats):
     """ms of the matrix products and of exp/tanh that one forward+backward makes."""
-    G, n_sigmoid, n_tanh = GATES[cell]
+    G, (n_sigmoid, n_tanh) = GATE_BLOCKS[cell], ACTIVATIONS[cell]
     rng = np.random.default_rng(0)
     arr = lambda *shape: rng.uniform(-2, 2, shape).astype(dtype)   # noqa: E731
     x, da, h = arr(T * B, D), arr(T * B, G * H), arr(T * B, H)
@@ -72,14 +72,9 @@ def floor_parts(np, cell, dtype, T, B, D, H, repeats):
 
 def main(argv=None):
     args = parse_args(argv)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)        # must precede the first NumPy import
-    for var in OPENBLAS_PINS:                      # let OpenBLAS pick its kernels, as bench_cells
-        os.environ.pop(var, None)
+    set_blas_env(args.threads, own_kernels=True)   # as bench_cells does by default
     import numpy as np
     import torch
-
-    from rnnlib.layers import GRU, LSTM
 
     torch.set_num_threads(args.threads)
     T, B, D, H = args.T, args.B, args.D, args.H
@@ -94,23 +89,7 @@ def main(argv=None):
     for dtype_name in args.dtypes.split(","):
         dtype = np.dtype(dtype_name)
         for cell in args.cells.split(","):
-            ours_cls, torch_cls = {"lstm": (LSTM, torch.nn.LSTM), "gru": (GRU, torch.nn.GRU)}[cell]
-            torch.manual_seed(0)
-            theirs = torch_cls(D, H).to(getattr(torch, dtype_name))
-            ours = ours_cls(D, H, dtype=dtype)
-            ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-            rng = np.random.default_rng(0)
-            x = rng.standard_normal((T, B, D)).astype(dtype)
-            dout = rng.standard_normal((T, B, H)).astype(dtype)
-            x_t, dout_t = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(dout)
-
-            def run_ours():
-                ours.forward(x)
-                ours.backward(dout)
-
-            def run_torch():
-                theirs(x_t)[0].backward(dout_t)
-
+            run_ours, run_torch = cell_runs(np, torch, cell, dtype_name, T, B, D, H)[-2:]
             t_ours, t_torch = (1e3 * t for t in best_times([run_ours, run_torch], args.repeats))
             parts = floor_parts(np, cell, dtype, T, B, D, H, args.repeats)
             target = TARGETS[dtype_name][0] * t_torch
@@ -119,11 +98,7 @@ def main(argv=None):
                          f"{target:.2f} ({TARGETS[dtype_name][0]}x)", f"{t_ours:.2f}",
                          f"{parts['products']:.2f}", f"{parts['exp_tanh']:.2f}",
                          f"{t_ours - floor:.2f}", f"{floor / target:.0%}"))
-    widths = [max(len(str(r[k])) for r in rows + [header]) for k in range(len(header))]
-    for k, row in enumerate([header] + rows):
-        print(" | ".join(str(v).ljust(w) for v, w in zip(row, widths)))
-        if k == 0:
-            print("-+-".join("-" * w for w in widths))
+    print_columns(header, rows)
 
 
 if __name__ == "__main__":
