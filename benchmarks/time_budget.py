@@ -14,8 +14,9 @@ forward+backward makes it, and sets their sum beside rnnlib's measured time and 
 
 The first two are a floor: measured in isolation, with warm caches (on a noisy machine a part can
 come out slow and the rest negative: rerun). Where they alone exceed the target time, the target
-cannot be met by NumPy code on this CPU; it needs faster kernels than NumPy's (a compiled fused cell, as torch's oneDNN runs for the float32 LSTM) or a CPU whose NumPy
-vectorises ``tanh`` (on AVX2-only CPUs NumPy's float64 ``tanh`` is the C library's scalar loop).
+cannot be met by NumPy code on this CPU; it needs faster kernels than NumPy's (a compiled fused
+cell, as torch's oneDNN runs for the float32 LSTM) or a CPU whose NumPy vectorises ``tanh`` (on
+AVX2-only CPUs NumPy's float64 ``tanh`` is the C library's scalar loop).
 
 Usage::
 
