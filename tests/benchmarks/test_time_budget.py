@@ -10,7 +10,8 @@ def test_time_budget_prints_floor_and_rest_for_each_cell_and_dtype():
     out = subprocess.run([sys.executable, str(SCRIPT), "-T", "3", "-B", "2", "-D", "3", "-H", "4",
                           "--repeats", "1"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    rows = [line.split(" | ") for line in out.stdout.splitlines() if line.startswith(("lstm", "gru"))]
+    rows = [line.split(" | ") for line in out.stdout.splitlines()
+            if line.startswith(("lstm", "gru"))]
     assert sorted((r[0].strip(), r[1].strip()) for r in rows) == [
         ("gru", "float32"), ("gru", "float64"), ("lstm", "float32"), ("lstm", "float64")]
     for r in rows:
