@@ -19,7 +19,6 @@ def test_clean_build_passes_with_warnings_as_errors(book_build):
     problems = [line for line in book_build.log.splitlines()
                 if re.search(r"\b(WARNING|ERROR|CRITICAL)\b:", line)]
     assert not problems, "\n".join(problems)
-    assert book_build.seconds < 600, f"clean build took {book_build.seconds:.0f} s"
 
 
 def test_every_toc_page_is_built(built_html, toc_pages):
@@ -90,10 +89,9 @@ def test_site_root_has_a_favicon(built_html):
     assert icon.is_file() and icon.read_bytes()[:4] == b"\x00\x00\x01\x00"   # ICO header
 
 
-def test_noop_rebuild_is_quick_and_executes_nothing(book_build):
+def test_noop_rebuild_executes_nothing(book_build):
     assert book_build.rebuild_returncode == 0, book_build.rebuild_log[-6000:]
     assert "Executing notebook" not in book_build.rebuild_log
-    assert book_build.rebuild_seconds < 30, f"no-op rebuild took {book_build.rebuild_seconds:.1f} s"
 
 
 def test_every_chapter_file_is_in_the_table_of_contents():
