@@ -2,41 +2,44 @@
 
 Each function draws on a given Axes and returns it; ``FIGSIZE[name]`` is the figure size it is
 laid out for and ``ALT_TEXT[name]`` its description for screen readers (see ``diagrams.py`` for
-the page snippet). Labels use the symbols of chapter 6's equations: {eq}`eq-lstm-gates`,
-{eq}`eq-lstm-cell`, {eq}`eq-lstm-hidden` for the LSTM, {eq}`eq-gru-torch` and
-{eq}`eq-gru-lecture` for the GRU.
+the page snippet). Labels use the symbols of chapter 6's equations: eq-lstm-gates, eq-lstm-cell
+and eq-lstm-hidden for the LSTM, eq-gru-torch and eq-gru-lecture for the GRU.
 """
 from diagrams import STATE_PATH, box, dot, finish, op, text, wire
 
-FIGSIZE = {"lstm_cell": (9.4, 5.6), "gru_cell": (9.4, 7.4)}
+FIGSIZE = {"lstm_cell": (8.5, 5.1), "gru_cell": (8.7, 6.8)}
 
+# Written to be read aloud: symbols in words ("h at step t-1"), no TeX.
 ALT_TEXT = {
     "lstm_cell": (
         "Diagram of one LSTM cell. Along the top, drawn as a thick green line, the cell state "
-        "runs from c_{t-1} on the left to c_t on the right: it is multiplied elementwise by the "
-        "forget gate f_t, then i_t times g_t is added to it. Along the bottom, x_t and h_{t-1} "
-        "feed four boxes: f_t, i_t and o_t are sigmoids, g_t is a tanh. On the right, c_t "
-        "passes through tanh and is multiplied elementwise by o_t to give h_t."),
+        "runs from c at step t-1 on the left to c at step t on the right: it is multiplied "
+        "elementwise by the forget gate f, then the input gate i times the candidate g is added "
+        "to it. Along the bottom, the input x at step t and the previous hidden state h at step "
+        "t-1 feed four boxes: the gates f, i and o are sigmoids, the candidate g is a tanh. On "
+        "the right, the new cell state passes through tanh and is multiplied elementwise by the "
+        "output gate o to give the hidden state h at step t."),
     "gru_cell": (
         "Diagram of one GRU cell in torch's convention. Along the top, drawn as a thick green "
-        "line, the state runs from h_{t-1} to h_t: it is multiplied elementwise by the update "
-        "gate z_t, then (1 - z_t) times the candidate n_t is added. Along the bottom, x_t and "
-        "h_{t-1} feed the sigmoid gates r_t and z_t. The candidate column computes "
-        "U_n h_{t-1} + b_hn, multiplies it by r_t, adds W_n x_t + b_in and applies tanh to "
-        "give n_t."),
+        "line, the state runs from h at step t-1 to h at step t: it is multiplied elementwise by "
+        "the update gate z, then 1 minus z times the candidate n is added. Along the bottom, the "
+        "input x and the previous state feed the sigmoid gates r and z. The candidate's column "
+        "computes U n times the previous state plus the bias b h n, multiplies that by the reset "
+        "gate r, adds W n times x plus the bias b i n, and applies tanh to give n."),
     "gru_cell_lecture": (
         "Diagram of one GRU cell in lecture 003's convention. Along the top, drawn as a thick "
-        "green line, the state runs from h_{t-1} to h_t: it is multiplied elementwise by "
-        "1 - z_t, then z_t times the candidate h^add_t is added. Along the bottom, x_t and "
-        "h_{t-1} feed the sigmoid gates r_t and z_t. The candidate column multiplies h_{t-1} "
-        "by r_t first, then applies U_n, adds W_n x_t and applies tanh to give h^add_t."),
+        "green line, the state runs from h at step t-1 to h at step t: it is multiplied "
+        "elementwise by 1 minus the update gate z, then z times the candidate h add is added. "
+        "Along the bottom, the input x and the previous state feed the sigmoid gates r and z. "
+        "The candidate's column multiplies the previous state by the reset gate r first, then "
+        "applies U n, adds W n times x and applies tanh to give h add."),
 }
 
 THICK = 3.0   # the state path
 
 
 def lstm_cell(ax):
-    """The LSTM cell: {eq}`eq-lstm-gates`, {eq}`eq-lstm-cell`, {eq}`eq-lstm-hidden`, with the
+    """The LSTM cell: eq-lstm-gates, eq-lstm-cell, eq-lstm-hidden, with the
     cell-state path c_{t-1} -> (f_t *) -> (+ i_t * g_t) -> c_t drawn thick along the top."""
     bus, gates, mid, top = 0.7, 1.75, 3.1, 4.2
     c_prev = box(ax, (0, top), "h", "$c_{t-1}$", w=0.85)
@@ -84,13 +87,13 @@ def lstm_cell(ax):
 
 
 def gru_cell(ax, form="torch"):
-    """The GRU cell in torch's convention {eq}`eq-gru-torch` (``form="torch"``), or in lecture
-    003's {eq}`eq-gru-lecture` (``form="lecture"``: z_t and 1 - z_t trade places, r_t multiplies
+    """The GRU cell in torch's convention eq-gru-torch (``form="torch"``), or in lecture
+    003's eq-gru-lecture (``form="lecture"``: z_t and 1 - z_t trade places, r_t multiplies
     h_{t-1} before U_n, the candidate is h^add_t), the state path drawn thick along the top."""
     if form not in ("torch", "lecture"):
         raise ValueError(f"form must be 'torch' or 'lecture', not {form!r}")
     torch = form == "torch"
-    bus, gates, mult, plus_n, squash_y, mix, top = 0.6, 1.55, 2.35, 3.15, 4.0, 4.9, 6.3
+    bus, gates, mult, add, squash_y, mix, top = 0.6, 1.55, 2.35, 3.15, 4.0, 4.9, 6.3
     nx, wx = 6.2, 8.1                       # the candidate's column, and W_n x_t's
     cand = "$n_t$" if torch else "$h^{add}_t$"
     h_prev = box(ax, (0, top), "h", "$h_{t-1}$", w=0.85)
@@ -104,8 +107,10 @@ def gru_cell(ax, form="torch"):
     for a, b in [(h_prev.right, times_z.left), (times_z.right, plus.left), (plus.right, h_t.left)]:
         wire(ax, [a, b], color=STATE_PATH, lw=THICK)
     # h_{t-1} and x_t on the bus to the gates and the candidate
+    lin_x = (box(ax, (wx, mult), "op", "$W_n x_t + b_{in}$", w=1.5, h=0.5, fontsize=10) if torch
+             else box(ax, (wx, mult), "op", "$W_n x_t$", w=0.9, h=0.5))
     dot(ax, (0.9, top), color=STATE_PATH, r=0.07)
-    wire(ax, [(0.9, top), (0.9, bus), (wx, bus), (wx, mult - 0.29)])
+    wire(ax, [(0.9, top), (0.9, bus), (wx, bus), lin_x.bottom])
     wire(ax, [x_t.top, (1.8, bus)], head=False)
     for bx in (1.8, 2.8, 4.0, nx):
         dot(ax, (bx, bus))
@@ -113,7 +118,7 @@ def gru_cell(ax, form="torch"):
         wire(ax, [(gate.x, bus), gate.bottom])
     # the candidate
     if torch:
-        lin_h = box(ax, (nx, gates), "gate", "$U_n h_{t-1} + b_{hn}$", w=1.75, h=0.5,
+        lin_h = box(ax, (nx, gates), "op", "$U_n h_{t-1} + b_{hn}$", w=1.75, h=0.5,
                     fontsize=10)
         times_r = op(ax, (nx, mult), r"$\odot$")
         wire(ax, [(nx, bus), lin_h.bottom])
@@ -121,17 +126,15 @@ def gru_cell(ax, form="torch"):
         wire(ax, [r_gate.top, (4.0, mult), times_r.left])
         text(ax, (4.95, mult + 0.22), "$r_t$")
         into_plus = times_r
-        lin_x = box(ax, (wx, mult), "gate", "$W_n x_t + b_{in}$", w=1.5, h=0.5, fontsize=10)
     else:
         times_r = op(ax, (nx, gates), r"$\odot$")
-        lin_h = box(ax, (nx, mult), "gate", "$U_n$", w=0.75, h=0.5)
+        lin_h = box(ax, (nx, mult), "op", "$U_n$", w=0.75, h=0.5)
         wire(ax, [(nx, bus), times_r.bottom])
         wire(ax, [r_gate.right, times_r.left])
         wire(ax, [times_r.top, lin_h.bottom])
         text(ax, (4.95, gates + 0.22), "$r_t$")
         into_plus = lin_h
-        lin_x = box(ax, (wx, mult), "gate", "$W_n x_t$", w=0.9, h=0.5)
-    plus_n = op(ax, (nx, plus_n), "$+$")
+    plus_n = op(ax, (nx, add), "$+$")
     squash = box(ax, (nx, squash_y), "gate", r"$\tanh$", w=0.75, h=0.45)
     times_n = op(ax, (nx, mix), r"$\odot$")
     wire(ax, [into_plus.top, plus_n.bottom])

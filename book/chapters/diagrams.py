@@ -1,17 +1,23 @@
 """Boxes, operators and wires for the book's RNN diagrams (matplotlib), shared by the chapters.
 
-Colours follow Karpathy's convention: inputs red, hidden states green, outputs blue; gates are
-yellow, elementwise operators white circles, and an additive state path (the LSTM's cell state,
-the GRU's state) is a thick dark-green line. Usage in a chapter (the notebook's working folder is
-``book/chapters/``)::
+Colours follow Karpathy's convention: inputs red, hidden states green, outputs blue; gates (the
+layers with a nonlinearity) are yellow, elementwise operators and linear maps white, and an
+additive state path (the LSTM's cell state, the GRU's state) is a thick dark-green line. Usage in
+a chapter (the notebook's working folder is ``book/chapters/``)::
 
     from diagrams import arrow, box
 
-The finished diagrams live in ``cell_diagrams.py`` (LSTM, GRU) and ``network_diagrams.py``
-(bidirectional, stacked, encoder-decoder, BPTT paths). Each draws on a given Axes; its figure size
-is in the module's ``FIGSIZE`` and its alt text in ``ALT_TEXT``. A page shows one like this (the
-alt text must be written out in the cell's metadata: myst-nb reads it from there, and
-``tests/book/test_diagrams.py`` checks that it equals ``ALT_TEXT[name]``)::
+The finished diagrams are in ``cell_diagrams.py`` (``lstm_cell``, ``gru_cell``) and
+``network_diagrams.py`` (``bidirectional_unrolled``, ``stacked_unrolled``, ``encoder_decoder``,
+``bptt_paths``). Each draws on a given Axes and returns it; ``FIGSIZE[name]`` is the figure size
+it is laid out for (the cropped image is at most ~672 px wide, the width of a figure in the
+book's content column at 1280x800, so it is shown unscaled) and ``ALT_TEXT[key]`` describes it
+for screen readers. myst-nb 1.4 takes an output image's alt text only from the cell's metadata
+(``mystnb: image: alt:``, its ``render_image_options``; the output's own metadata may set width
+and height only), so a page writes the alt text out, word for word, in a folded block;
+``tests/book/test_diagrams.py`` checks that it contains ``ALT_TEXT[key]`` for every diagram the
+cell draws (key: the function's name, or ``gru_cell_lecture``, ``encoder_decoder_free``,
+``bptt_paths_U`` for those variants). A page shows one like this::
 
     ```{code-cell} ipython3
     ---
@@ -19,11 +25,13 @@ alt text must be written out in the cell's metadata: myst-nb reads it from there
     mystnb:
       image:
         alt: >-
-          (ALT_TEXT["lstm_cell"], word for word)
+          Diagram of one LSTM cell. Along the top, drawn as a thick green line, the
+          cell state runs from c at step t-1 on the left to c at step t on the right:
+          ... (the whole of ALT_TEXT["lstm_cell"], wrapped)
       figure:
         name: fig-lstm-cell
         caption: |
-          The LSTM cell ...
+          The LSTM cell {eq}`eq-lstm-gates`-{eq}`eq-lstm-hidden` ...
     ---
     import matplotlib.pyplot as plt
 
@@ -35,7 +43,16 @@ alt text must be written out in the cell's metadata: myst-nb reads it from there
     plt.show()
     ```
 
-The HTML then holds ``<img alt="..." ...>`` inside the numbered figure.
+The HTML then holds ``<figure id="fig-lstm-cell"><img alt="Diagram of one LSTM cell. ..."``.
+The two decoders go one above the other, columns aligned (side by side they would be shrunk below
+a readable size)::
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=FIGSIZE["encoder_decoder_pair"])
+    encoder_decoder(top, "teacher")
+    encoder_decoder(bottom, "free")
+
+with ``ALT_TEXT["encoder_decoder"]`` and ``ALT_TEXT["encoder_decoder_free"]`` one after the other
+as the cell's alt text.
 """
 from dataclasses import dataclass
 
@@ -44,7 +61,7 @@ from matplotlib.path import Path
 
 COLORS = {"x": "#f4a6a6", "h": "#9fd89f", "y": "#9cc3f0", "gate": "#fde9a9", "op": "white"}
 STATE_PATH = "#1b7a35"   # the additive state path: c_{t-1} -> c_t (LSTM), h_{t-1} -> h_t (GRU)
-FONTSIZE = 11            # labels inside boxes; at most ~7.6 in wide this is >= 9 pt on the page
+FONTSIZE = 11            # labels inside boxes (those on wires: 10); unscaled on the page
 PAD = 0.04               # the rounding pad FancyBboxPatch adds around a box
 
 
@@ -78,7 +95,7 @@ class Node:
 
 def box(ax, xy, kind, label="", w=0.8, h=0.55, fontsize=FONTSIZE):
     """A rounded box centred at ``xy`` coloured by ``kind`` ('x' input, 'h' state, 'y' output,
-    'gate'); returns its :class:`Node`."""
+    'gate', 'op'); returns its :class:`Node`."""
     x, y = xy
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=f"round,pad={PAD}",
                                 fc=COLORS[kind], ec="black", lw=1, zorder=2, gid="node"))
@@ -97,9 +114,9 @@ def op(ax, xy, symbol, r=0.2, fontsize=FONTSIZE):
 
 def arrow(ax, start, end, rad=0.0, label=None, offset=(0.0, 0.0), color="black", lw=1.2,
           ls="-", fontsize=10, shrink=2.0):
-    """An arrow from ``start`` to ``end`` (bent by ``rad``: > 0 bulges to the right of the
-    direction of travel... of its left, see matplotlib's arc3), labelled at its middle +
-    ``offset``; its ends are pulled in by ``shrink`` points (0: exactly on the points)."""
+    """An arrow from ``start`` to ``end``, bent by ``rad`` (matplotlib's arc3: > 0 bulges to the
+    right of the direction of travel), labelled at its middle + ``offset``; its ends are pulled
+    in by ``shrink`` points (0: exactly on the points)."""
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, lw=lw,
                                  connectionstyle=f"arc3,rad={rad}", color=color,
                                  linestyle=ls, shrinkA=shrink, shrinkB=shrink, zorder=1,

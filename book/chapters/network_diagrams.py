@@ -9,55 +9,57 @@ and eq-decoder, chapter 3's eq-bptt-three.
 """
 from diagrams import arrow, box, finish, op, text, wire
 
-FIGSIZE = {"bidirectional_unrolled": (9.4, 4.3), "stacked_unrolled": (10.0, 5.4),
-           "encoder_decoder": (9.6, 3.4), "encoder_decoder_pair": (10.0, 2.6),
-           "bptt_paths": (9.0, 5.8)}
+FIGSIZE = {"bidirectional_unrolled": (8.2, 3.8), "stacked_unrolled": (9.4, 5.1),
+           "encoder_decoder": (8.5, 3.0), "encoder_decoder_pair": (8.5, 6.0),
+           "bptt_paths": (8.4, 5.4)}
 
 # The colour of each term of chapter 3's three-step equation eq-bptt-three, keyed by the step k at
 # which the term's W (or U) is used: k = 3 is the first term (no Jacobian), k = 1 the last (two).
 # Colour-blind safe (Okabe and Ito); in MathJax: \color{#D55E00}{...}.
 BPTT_TERM_COLORS = {3: "#D55E00", 2: "#0072B2", 1: "#CC79A7"}
 
+# Written to be read aloud: symbols in words ("h at step t-1"), no TeX.
 ALT_TEXT = {
     "bidirectional_unrolled": (
-        "Diagram of a bidirectional RNN unrolled over four steps. Each input x_t at the bottom "
-        "feeds two hidden states: a forward state, whose arrows run left to right from h_0 so "
-        "that it reads the state at t-1, and a backward state, whose arrows run right to left "
-        "from the state after the last step so that it reads the state at t+1. Both states of "
-        "step t feed the output y-hat_t at the top. The two directions share no arrows."),
+        "Diagram of a bidirectional RNN unrolled over four steps. Each input x 1 to x 4 at the "
+        "bottom feeds two hidden states: a forward state, whose arrows run left to right from "
+        "the forward h 0, so that it reads the state of step t-1, and a backward state, whose "
+        "arrows run right to left from the backward h 5, so that it reads the state of step "
+        "t+1. Both states of a step feed that step's output y hat at the top. The two "
+        "directions share no arrows."),
     "stacked_unrolled": (
-        "Diagram of a two-layer stacked RNN unrolled over four steps. Each input x_t at the "
-        "bottom feeds the layer-1 state h^(1)_t through W^(1); h^(1)_t feeds the layer-2 state "
-        "h^(2)_t at the same step through W^(2), and h^(2)_t feeds the output y-hat_t through V. "
-        "Within each layer the states are chained left to right by U^(1) and U^(2), starting "
-        "from h^(1)_0 and h^(2)_0."),
+        "Diagram of a two-layer stacked RNN unrolled over four steps. Each input x at the "
+        "bottom feeds the layer-1 state of its step through W 1; that state feeds the layer-2 "
+        "state of the same step through W 2, which feeds the output y hat through V. Within "
+        "each layer the states are chained left to right, through U 1 in layer 1 and U 2 in "
+        "layer 2, starting from the initial states h 0 of each layer."),
     "encoder_decoder": (
         "Diagram of an encoder-decoder trained with teacher forcing. An encoder RNN reads the "
-        "source x_1, x_2, x_3 into states h^enc_1 to h^enc_3; the last encoder state is the "
-        "decoder's initial state h^dec_0, the only link between the two networks. The decoder's "
-        "states h^dec_1 to h^dec_3 produce the outputs z_1 to z_3. Its inputs are the true "
-        "previous words y_0, y_1, y_2, with y_0 the beginning-of-sentence token."),
+        "source x 1, x 2, x 3 into the encoder states 1 to 3; the last encoder state becomes "
+        "the decoder's initial state, h dec 0, the only link between the two networks. The "
+        "decoder's states 1 to 3 produce the outputs z 1 to z 3. Its inputs are the true "
+        "previous words y 0, y 1, y 2, where y 0 is the beginning-of-sentence token."),
     "encoder_decoder_free": (
         "Diagram of an encoder-decoder decoding free-running. An encoder RNN reads the source "
-        "x_1, x_2, x_3 into states h^enc_1 to h^enc_3; the last encoder state is the decoder's "
-        "initial state h^dec_0. The decoder's states h^dec_1 to h^dec_3 produce the outputs z_1 "
-        "to z_3. Its first input is the beginning-of-sentence token y_0; after that it reads "
-        "its own previous guesses y-hat_1 and y-hat_2: dashed arrows carry each output z_t, "
-        "through its argmax, to the next step's input."),
+        "x 1, x 2, x 3 into the encoder states 1 to 3; the last encoder state becomes the "
+        "decoder's initial state, h dec 0. The decoder's states 1 to 3 produce the outputs z 1 "
+        "to z 3. Its first input is the beginning-of-sentence token y 0; after that it reads its "
+        "own previous guesses, y hat 1 and y hat 2: dashed arrows carry each output z, through "
+        "its argmax, to the next step's input."),
     "bptt_paths": (
-        "Diagram of an RNN unrolled for three steps, with inputs x_1 to x_3, states h_0 to h_3 "
-        "and the loss L = L(y_3) above h_3. Black arrows are the forward pass; each input "
-        "reaches its state through a node W. Three coloured arrows run backwards from the loss, "
-        "one for each term of the three-step equation: the first (vermillion) goes from L to "
-        "h_3 and down to W at step 3; the second (blue) from L through h_3 to h_2 and down to "
-        "W at step 2; the third (purple) from L through h_3, h_2 and h_1 down to W at step 1."),
+        "Diagram of an RNN unrolled for three steps, with inputs x 1 to x 3, states h 0 to h 3 "
+        "and the loss L of y 3 above h 3. Black arrows are the forward pass; each input reaches "
+        "its state through a node W. Three coloured arrows run backwards from the loss, one for "
+        "each term of the three-step equation: the first, orange, goes from L to h 3 and down "
+        "to W at step 3; the second, blue, from L through h 3 to h 2 and down to W at step 2; "
+        "the third, pink, from L through h 3, h 2 and h 1 down to W at step 1."),
     "bptt_paths_U": (
-        "Diagram of an RNN unrolled for three steps, with inputs x_1 to x_3, states h_0 to h_3 "
-        "and the loss L = L(y_3) above h_3. Black arrows are the forward pass; each state "
-        "reaches the next through a node U. Three coloured arrows run backwards from the loss, "
-        "one for each term of the three-step equation: the first (vermillion) goes from L to "
-        "h_3 and back to U at step 3; the second (blue) from L through h_3 to h_2 and back to "
-        "U at step 2; the third (purple) from L through h_3, h_2 and h_1 back to U at step 1."),
+        "Diagram of an RNN unrolled for three steps, with inputs x 1 to x 3, states h 0 to h 3 "
+        "and the loss L of y 3 above h 3. Black arrows are the forward pass; each state reaches "
+        "the next through a node U. Three coloured arrows run backwards from the loss, one for "
+        "each term of the three-step equation: the first, orange, goes from L to h 3 and back "
+        "to U at step 3; the second, blue, from L through h 3 to h 2 and back to U at step 2; "
+        "the third, pink, from L through h 3, h 2 and h 1 back to U at step 1."),
 }
 
 ARROWS = r"\overset{\rightarrow}", r"\overset{\leftarrow}"
