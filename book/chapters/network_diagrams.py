@@ -48,15 +48,15 @@ ALT_TEXT = {
         "its argmax, to the next step's input."),
     "bptt_paths": (
         "Diagram of an RNN unrolled for three steps, with inputs x 1 to x 3, states h 0 to h 3 "
-        "and the loss L of y 3 above h 3. Black arrows are the forward pass; each input reaches "
-        "its state through a node W. Three coloured arrows run backwards from the loss, one for "
+        "and the loss L 3 of the scores z 3 above h 3. Black arrows are the forward pass; "
+        "each input reaches its state through a node W. Three coloured arrows run backwards from the loss, one for "
         "each term of the three-step equation: the first, orange, goes from L to h 3 and down "
         "to W at step 3; the second, blue, from L through h 3 to h 2 and down to W at step 2; "
         "the third, pink, from L through h 3, h 2 and h 1 down to W at step 1."),
     "bptt_paths_U": (
         "Diagram of an RNN unrolled for three steps, with inputs x 1 to x 3, states h 0 to h 3 "
-        "and the loss L of y 3 above h 3. Black arrows are the forward pass; each state reaches "
-        "the next through a node U. Three coloured arrows run backwards from the loss, one for "
+        "and the loss L 3 of the scores z 3 above h 3. Black arrows are the forward pass; "
+        "each state reaches the next through a node U. Three coloured arrows run backwards from the loss, one for "
         "each term of the three-step equation: the first, orange, goes from L to h 3 and back "
         "to U at step 3; the second, blue, from L through h 3 to h 2 and back to U at step 2; "
         "the third, pink, from L through h 3, h 2 and h 1 back to U at step 1."),
@@ -157,7 +157,7 @@ def encoder_decoder(ax, decoding="teacher", S=3, T=3):
 
 
 def bptt_paths(ax, param="W"):
-    """Chapter 3's three-step RNN, L = L(y_3), with the three terms of eq-bptt-three as
+    """Chapter 3's three-step RNN, L = L_3(z_3), with the three terms of eq-bptt-three as
     coloured backward paths (``BPTT_TERM_COLORS``): the term of step k runs from L through
     h_3, ..., h_k to the parameter (``param``, "W" or "U") as used at step k."""
     if param not in ("W", "U"):
@@ -181,7 +181,7 @@ def bptt_paths(ax, param="W"):
             text(ax, (cx + 0.25, xw), "$W$")
             wire(ax, [h[t - 1].right, use[t].left])
             wire(ax, [use[t].right, h[t].left])
-    loss = box(ax, (3 * dx, yl), "y", "$L = L(y_3)$", w=1.6)
+    loss = box(ax, (3 * dx, yl), "y", "$L = L_3(z_3)$", w=1.6)
     wire(ax, [h[3].top, loss.bottom])
     text(ax, (3 * dx - 0.22, (yh + yl) / 2), "$V$")
     for k, color in BPTT_TERM_COLORS.items():

@@ -62,9 +62,9 @@ DIAGRAMS = {
                              ((ENC + "_1", ENC + "_s"), DEC + "_0", ("z_1", "z_t"), "y_0",
                               (r"\hat y_1", None), (r"\hat y_2", None))),
     "bptt_paths": (networks, networks.bptt_paths, "03_bptt",
-                   ("h_0", "h_1", "h_2", "h_3", "x_3", "W", "U", "V", "L(y_3)")),
+                   ("h_0", "h_1", "h_2", "h_3", "x_3", "W", "U", "V", "L_3(z_3)")),
     "bptt_paths_U": (networks, lambda ax: networks.bptt_paths(ax, param="U"), "03_bptt",
-                     ("h_0", "h_1", "h_3", "x_3", "W", "U", "V", "L(y_3)")),
+                     ("h_0", "h_1", "h_3", "x_3", "W", "U", "V", "L_3(z_3)")),
 }
 FUNCTIONS = ("lstm_cell", "gru_cell", "bidirectional_unrolled", "stacked_unrolled",
              "encoder_decoder", "bptt_paths")
