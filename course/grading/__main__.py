@@ -37,7 +37,8 @@ def _parser():
     p.add_argument("--out", default=None, help="output folder for grades.csv, summary.md and "
                    "the records (default: COURSE_ROOT/grading/ASSIGNMENT)")
     p.add_argument("--feedback", default=None, help="nbgrader's feedback folder, written as "
-                   "FEEDBACK/<student>/<assignment>/<notebook>.html (default: COURSE_ROOT/feedback)")
+                   "FEEDBACK/<student>/<assignment>/<notebook>.html "
+                   "(default: COURSE_ROOT/feedback)")
     p.add_argument("--autograded", default=None, help="where to write nbgrader-style autograded "
                    "notebooks (default: COURSE_ROOT/autograded)")
     p.add_argument("--course-root", default=".", help="folder with solutions/ and assignments/")

@@ -22,7 +22,7 @@ from course.grading.grader import load_assignment
 from course.grading.notebook import folder_hash
 from course.grading.sandbox import Limits
 
-from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, relabelled, solved, write
+from .submissions import ASSIGNMENT, HIDDEN_BITS, NOTEBOOK, SOURCE, relabelled, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-adversarial")]
 
@@ -283,8 +283,6 @@ def test_no_process_outlives_grading(graded):
     assert not [line for line in ps.splitlines() if line.strip() in started]
 
 
-HIDDEN_BITS = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
-               "(5, 3, 2, 4)", "500.0"]
 
 
 def test_feedback_never_shows_hidden_tests(graded):

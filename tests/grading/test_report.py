@@ -1,0 +1,119 @@
+"""Feedback the nbgrader way: the grader's page reaches the student through nbgrader's exchange.
+
+A course folder and a local exchange in a temporary folder; the instructor releases assignment 1
+(``nbgrader release_assignment``), a student fetches it, answers it (one task wrong) and submits
+it (``fetch_assignment``, ``submit``), the instructor collects it (``collect``), grades it with
+the course's grader (its defaults: the course's ``gradebook.db`` and ``feedback/``) and returns
+the feedback (``release_feedback``); the student fetches it (``fetch_feedback``). The page the
+student gets is the grader's, names the wrong task, never shows a hidden test, and its formulas
+render offline in a real browser (Debian's chromium driven by Playwright, every request outside
+the page refused).
+"""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course.release import nbgrader_env
+
+from .submissions import ASSIGNMENT, HIDDEN_BITS, NOTEBOOK, SOURCE, solved
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-feedback")]
+
+REPO = SOURCE.parents[2]
+COURSE_ID = "rnn"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WRONG_LOSS = {"1.4": "def softmax_cross_entropy(z, y):\n    return 0.0\n"}
+
+
+def _nbgrader(cwd, *args, exchange, cache=None):
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--course={COURSE_ID}",
+           f"--Exchange.root={exchange}"]
+    if cache:
+        cmd.append(f"--Exchange.cache={cache}")
+    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, f"nbgrader {args}: {proc.stdout}{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("feedback")
+    course, exchange, home = tmp / "course", tmp / "exchange", tmp / "alice"
+    cache = home / ".cache"
+    for d in (exchange, home):
+        d.mkdir()
+    exchange.chmod(0o777)
+    course.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(REPO / folder / ASSIGNMENT, course / folder / ASSIGNMENT)
+
+    _nbgrader(course, "release_assignment", ASSIGNMENT, exchange=exchange)
+    _nbgrader(home, "fetch_assignment", ASSIGNMENT, exchange=exchange, cache=cache)
+    (home / ASSIGNMENT / NOTEBOOK).write_text(json.dumps(solved(replace=WRONG_LOSS), indent=1))
+    _nbgrader(home, "submit", ASSIGNMENT, "--CourseDirectory.student_id=alice",
+              exchange=exchange, cache=cache)
+    _nbgrader(course, "collect", ASSIGNMENT, exchange=exchange)
+
+    grade = subprocess.run([sys.executable, "-m", "course.grading", ASSIGNMENT, "submitted",
+                            "--workers", "1", "--wall", "20"], cwd=course, capture_output=True,
+                           text=True)
+    assert grade.returncode == 0, grade.stderr
+    _nbgrader(course, "release_feedback", ASSIGNMENT, exchange=exchange)
+    _nbgrader(home, "fetch_feedback", ASSIGNMENT, "--CourseDirectory.student_id=alice",
+              exchange=exchange, cache=cache)
+    fetched = sorted((home / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
+    return {"course": course, "fetched": fetched,
+            "written": course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html"}
+
+
+def test_release_and_fetch_feedback_deliver_the_graders_page(round_trip):
+    assert len(round_trip["fetched"]) == 1, round_trip["fetched"]
+    page = round_trip["fetched"][0].read_text()
+    assert page == round_trip["written"].read_text()
+    assert "Score: 9 / 12" in page
+    assert "softmax_cross_entropy: wrong values" in page
+    assert not any(bit in page for bit in HIDDEN_BITS)
+
+
+def test_feedback_math_renders_offline(round_trip):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-packages` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    outside = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+            def route(r):
+                if r.request.url.startswith("file://"):
+                    return r.continue_()
+                outside.append(r.request.url)
+                return r.abort()
+            page.route("**/*", route)
+            page.goto(round_trip["fetched"][0].as_uri())
+            page.wait_for_function("() => window.MathJax && MathJax.startup && "
+                                   "MathJax.startup.promise", timeout=60000)
+            page.evaluate("() => MathJax.startup.promise")
+            found = page.evaluate("""() => {
+              const body = document.body.cloneNode(true);
+              body.querySelectorAll('pre, code, script, mjx-container').forEach(e => e.remove());
+              return {containers: document.querySelectorAll('mjx-container').length,
+                      merrors: document.querySelectorAll('mjx-merror').length,
+                      raw: ['$$', '\\\\frac', '\\\\tanh'].filter(
+                        s => body.textContent.includes(s))};
+            }""")
+        finally:
+            browser.close()
+    assert not outside and not errors, (outside, errors)
+    assert found["containers"] > 20 and found["merrors"] == 0 and found["raw"] == [], found
