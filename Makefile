@@ -78,10 +78,11 @@ release: venv
 	$(BIN)/python -m course.release
 
 # Students: copy the released notebooks into my-work/ (never overwriting your answers) and open
-# JupyterLab there, with rnnlib and every pinned package available.
+# JupyterLab there, with rnnlib and every pinned package available, nbgrader's Validate button but
+# not its instructor tools, and terminals in which `nbgrader validate assignment1/assignment1.ipynb`
+# works as typed (course/lab.py). LAB_FLAGS: more options for `jupyter lab`, e.g. --port=8890.
 lab: venv
-	@mkdir -p my-work && cp -rn assignments/. my-work/
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --allow-root my-work/
+	$(BIN)/python -m course.lab $(LAB_FLAGS)
 
 clean:
 	rm -rf _build
