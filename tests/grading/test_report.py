@@ -53,6 +53,10 @@ def round_trip(tmp_path_factory):
     shutil.copy(REPO / "nbgrader_config.py", course)
     for folder in ("solutions", "assignments"):
         shutil.copytree(REPO / folder / ASSIGNMENT, course / folder / ASSIGNMENT)
+    shutil.copy(REPO / ".gitignore", course)   # the course folder as a clone of the repository
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(course)]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "course"]):
+        subprocess.run(git + args, check=True, capture_output=True)
 
     _nbgrader(course, "release_assignment", ASSIGNMENT, exchange=exchange)
     _nbgrader(home, "fetch_assignment", ASSIGNMENT, exchange=exchange, cache=cache)
@@ -69,7 +73,10 @@ def round_trip(tmp_path_factory):
     _nbgrader(home, "fetch_feedback", ASSIGNMENT, "--CourseDirectory.student_id=alice",
               exchange=exchange, cache=cache)
     fetched = sorted((home / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
-    return {"course": course, "fetched": fetched,
+    _nbgrader(course, "export", exchange=exchange)   # grades.csv in the course folder
+    untracked = subprocess.run(git + ["status", "--porcelain", "--untracked-files=all"],
+                               check=True, capture_output=True, text=True).stdout
+    return {"course": course, "fetched": fetched, "untracked": untracked,
             "written": course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html"}
 
 
@@ -117,3 +124,9 @@ def test_feedback_math_renders_offline(round_trip):
             browser.close()
     assert not outside and not errors, (outside, errors)
     assert found["containers"] > 20 and found["merrors"] == 0 and found["raw"] == [], found
+
+
+def test_gitignore_covers_every_file_grading_and_nbgrader_write(round_trip):
+    """gradebook.db, grades.csv, submitted/, autograded/, feedback/, grading/, nbgrader's log..."""
+    assert (round_trip["course"] / "grades.csv").exists()
+    assert round_trip["untracked"] == ""
