@@ -6,8 +6,8 @@ the interpreter is not where the sandbox looks, the limits are too small) and no
 
 Per student the parent stages every file first (the feedback page and nbgrader's files beside it,
 the nbgrader-style autograded notebook, the result record ``records/<student>.json``), then writes
-the gradebook in one transaction, then moves the staged files into place, the record last. A
-complete record whose submission hash and assignment version match means "done", so re-running
+the gradebook in one transaction, then moves the staged files into place, the record last
+(:mod:`.save`). A complete record whose submission hash and assignment version match means "done", so re-running
 skips it (idempotent) and an interrupted run picks up where it stopped. Workers only grade; all
 writes happen in the parent.
 
@@ -20,25 +20,22 @@ gradebook, a full disk) stop the run; a dead worker costs only the submissions i
 import collections
 import concurrent.futures
 import json
+import multiprocessing
 import os
 import shutil
 import signal
 import sys
 import tempfile
-import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import gradebook, report, sandbox
-from .autograded import autograded_notebook
+from . import gradebook, report, sandbox, save
 from .faults import GraderFault
 from .grader import grade_submission, load_assignment
-from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
-                       with_solutions)
+from .notebook import folder_hash, with_solutions
 
 _ASSIGNMENT = None   # set in the parent before the workers fork
-NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")   # what nbgrader's exchange needs
 CHANGED_RETRIES = 2  # a submission that changes while graded is graded again, this many times
 
 
@@ -90,96 +87,6 @@ def _grade_one(job):
     except Exception as e:   # a bug on our side: never the student's fault
         return ("fault", f"internal grading error: {type(e).__name__}: {e}",
                 traceback.format_exc(limit=8), False)
-
-
-def _stage(path, data):
-    """Write ``data`` beside ``path`` under a temporary name; return (temporary, final)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):   # left by a killed run
-        stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp, path
-
-
-def _write_text(path, text):
-    tmp, path = _stage(path, text)
-    os.replace(tmp, path)
-
-
-def _submitted_notebook(assignment, folder):
-    try:
-        path, _ = find_notebook(folder, assignment.notebook)
-        return read_json_notebook(path)
-    except SubmissionError:
-        return None
-
-
-def _outputs(assignment, student, folder, record, dirs):
-    """{path: bytes} of everything written for one graded student, the record last."""
-    nb = autograded_notebook(assignment.release_nb, _submitted_notebook(assignment, folder),
-                             record)
-    stem = assignment.notebook.rsplit(".", 1)[0]
-    feedback = dirs["feedback"] / student / assignment.name
-    autograded = dirs["autograded"] / student / assignment.name
-    files = {feedback / f"{stem}.html": report.feedback_html(record, nb),
-             autograded / assignment.notebook: json.dumps(nb, indent=1)}
-    for name in NBGRADER_FILES:   # release_feedback / fetch_feedback find the feedback by these
-        source = Path(folder) / name
-        if source.is_file() and not source.is_symlink():
-            for target in (feedback, autograded):
-                files[target / name] = source.read_bytes()[:4096]
-    files[dirs["records"] / f"{student}.json"] = json.dumps(record, indent=1)
-    return files
-
-
-def _save(assignment, student, folder, record, dirs, db_url, gb):
-    """Stage the files, write the gradebook, move the files into place (record last)."""
-    staged = []
-    try:
-        try:
-            for path, data in _outputs(assignment, student, folder, record, dirs).items():
-                staged.append(_stage(path, data))
-        except OSError as e:
-            raise GraderFault(f"could not write the results: {e.strerror or e} "
-                              f"({e.filename or dirs['records']})") from None
-        try:
-            gradebook.write_scores(db_url, assignment.name, assignment.notebook, student,
-                                   {g: t["score"] for g, t in record["tests"].items()}, gb=gb,
-                                   timestamp=_timestamp(folder),
-                                   unanswered=record.get("unanswered", []))
-        except Exception as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise GraderFault(f"the gradebook could not be written ({db_url}): "
-                              f"{type(e).__name__}: {first[:300]}") from None
-        try:
-            for tmp, path in staged:
-                os.replace(tmp, path)
-            staged = []
-        except OSError as e:
-            raise GraderFault(f"could not move the results into place: {e}") from None
-    finally:
-        for tmp, _ in staged:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-
-
-def _timestamp(folder):
-    try:
-        text = (Path(folder) / "timestamp.txt").read_text()[:100].strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text or None
 
 
 def _done(record_path, folder, version):
@@ -286,10 +193,10 @@ def grade_class(assignment_name, submissions, out=None, workers=None, db_url=Non
     text = report.summary(rows, assignment.tests, not_graded)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tmp, path = _stage(out / "grades.csv", report.csv_text(rows, assignment.tests,
+        tmp, path = save.stage(out / "grades.csv", report.csv_text(rows, assignment.tests,
                                                               not_graded))
         os.replace(tmp, path)   # atomic: shards may finish together
-        _write_text(out / "summary.md", text)
+        save.write_text(out / "summary.md", text)
         wrote = f"wrote {out / 'grades.csv'}, {out / 'summary.md'}"
     except OSError as e:
         errors.append(f"could not write the grade table and summary in {out}: "
@@ -311,7 +218,7 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
     in_flight = {}
     stopped = None
     done_count, total = 0, len(todo)
-    context = __import__("multiprocessing").get_context("fork")
+    context = multiprocessing.get_context("fork")
 
     def new_pool():
         return concurrent.futures.ProcessPoolExecutor(
@@ -328,9 +235,11 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
 
     pool = new_pool()
     gb = None
+    workers_seen = {}   # pid -> Process: how a dead worker ended (the pool forgets it)
     try:
         fill(pool)
         while in_flight and stopped is None:
+            workers_seen.update(getattr(pool, "_processes", None) or {})
             finished, _ = concurrent.futures.wait(in_flight,
                                                   return_when=concurrent.futures.FIRST_COMPLETED)
             outcomes, broken = [], False
@@ -341,7 +250,7 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
                 except BrokenProcessPool:
                     broken = True
                     outcomes.append((student, ("fault", "a grading worker died while grading "
-                                               f"this submission ({_dead_workers(pool)})", "",
+                                               f"this submission ({_dead(workers_seen)})", "",
                                                False)))
             if broken:   # every submission in flight is lost with the pool: start a new one
                 for future, student in list(in_flight.items()):
@@ -349,7 +258,7 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
                                                "submission was being graded", "", False)))
                 in_flight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
-                pool = new_pool()
+                pool, workers_seen = new_pool(), {}
             fill(pool)   # keep the workers busy while the parent writes
             for student, outcome in outcomes:
                 folder = folders[student]
@@ -382,7 +291,7 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
                 try:
                     if gb is None:
                         gb = gradebook.Gradebook(db_url).__enter__()
-                    _save(assignment, student, folder, record, dirs, db_url, gb)
+                    save.save(assignment, student, folder, record, dirs, db_url, gb)
                 except GraderFault as f:
                     done_count += 1
                     not_graded[student] = f.cause
@@ -420,14 +329,16 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
               f"{len(in_flight) + len(pending)} submissions not started", file=log, flush=True)
 
 
-def _dead_workers(pool):
-    """How the pool's dead workers ended, e.g. 'killed by SIGKILL' (best effort)."""
-    codes = [p.exitcode for p in (getattr(pool, "_processes", None) or {}).values()
-             if p.exitcode not in (None, 0)]
-    for code in codes:
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-    return f"exit code {codes[0]}" if codes else "it ended unexpectedly"
+def _dead(processes):
+    """How a dead worker ended, e.g. 'killed by SIGKILL' (the pool ends the others with
+    SIGTERM once it is broken: those are not the cause)."""
+    codes = [p.exitcode for p in processes.values() if p.exitcode not in (None, 0)]
+    codes.sort(key=lambda code: code == -signal.SIGTERM)
+    if not codes:
+        return "it ended unexpectedly"
+    if codes[0] < 0:
+        try:
+            return f"killed by {signal.Signals(-codes[0]).name}"
+        except ValueError:
+            return f"killed by signal {-codes[0]}"
+    return f"exit code {codes[0]}"
