@@ -43,7 +43,8 @@ def run(assignment, submitted, workers, tmp):
     start = time.perf_counter()
     records = pipeline.grade_class(assignment, submitted, out=out, workers=workers,
                                    db_url=db_url, course_root=REPO, log=io.StringIO(),
-                                   autograded=Path(tmp) / f"autograded{workers}")
+                                   autograded=Path(tmp) / f"autograded{workers}",
+                                   feedback=Path(tmp) / f"feedback{workers}")
     seconds = time.perf_counter() - start
     assert all(r["score"] == r["max_score"] for r in records), "a correct submission lost points"
     task_seconds = sum(r["seconds"] for r in records) / len(records)
