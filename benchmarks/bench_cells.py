@@ -88,6 +88,8 @@ def parse_args(argv=None):
     p.add_argument("--openblas-env", choices=("own", "keep"), default="own",
                    help="own: unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in this process, so "
                         "OpenBLAS picks its kernels for this CPU; keep: leave them as they are")
+    p.add_argument("--peak-sizes", default="512,1024,2048",
+                   help="N of the N x N x N products that measure the matmul peak")
     p.add_argument("--cells", default="rnn,lstm,gru")
     p.add_argument("--dtypes", default="float64,float32")
     return p.parse_args(argv)
@@ -122,8 +124,10 @@ def main(argv=None):
     rows = []
     for dtype_name in args.dtypes.split(","):
         dtype = np.dtype(dtype_name)
-        peak = matmul_peak(np, torch, dtype, args.repeats)
-        print(f"{dtype_name} matmul peak (N^3, N = 512..2048): NumPy {peak['numpy']:.1f} GFLOP/s, "
+        sizes = [int(n) for n in args.peak_sizes.split(",")]
+        peak = matmul_peak(np, torch, dtype, args.repeats, sizes)
+        print(f"{dtype_name} matmul peak (N^3, N = {sizes[0]}..{sizes[-1]}): "
+              f"NumPy {peak['numpy']:.1f} GFLOP/s, "
               f"torch {peak['torch']:.1f} GFLOP/s")
         peak_best = max(peak.values())
         rates = elementwise_rates(np, torch, dtype, args.repeats, size=B * 4 * H)
