@@ -105,12 +105,24 @@ def test_clipped_norm_never_exceeds_threshold(shapes, seed, max_norm):
     assert all(np.abs(v).max(initial=0) <= max_norm for v in clip_by_value(g, max_norm).values())
 
 
+def test_none_entries_pass_through():
+    """A missing bias (None) stays None, in both clippings, whether or not clipping acts."""
+    g = list(_grads(7).values()) + [None]
+    for max_norm in (1e-3, 1e3):
+        clipped, _ = clip_by_global_norm(g, max_norm)
+        assert clipped[-1] is None and all(c is not None for c in clipped[:-1])
+    assert clip_by_value(tuple(g), 0.5)[-1] is None
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="max_norm: expected a positive number, got 0"):
         clip_by_global_norm(_grads(0), 0)
     with pytest.raises(ValueError, match="clip_value"):
         clip_by_value(_grads(0), -1)
-    with pytest.raises(ValueError, match="grads: expected a dict or a list/tuple"):
+    with pytest.raises(ValueError, match="clip_value: expected a positive number, got 0"):
+        clip_by_value(_grads(0), 0)
+    with pytest.raises(ValueError, match="grads: expected a dict or a list/tuple of arrays, "
+                                        "got ndarray"):
         global_norm(np.ones(3))
     with pytest.raises(ValueError, match=r"grads\['a'\]: expected a floating-point array"):
         global_norm({"a": np.ones(3, dtype=int)})

@@ -221,6 +221,15 @@ def test_mse_targets():
                                                 y)[0], rel=1e-13)
 
 
+def test_train_passes_the_loss_on():
+    """tbptt_train with mse_loss reports the MSE of the chunk (not the default cross-entropy)."""
+    x, _, params, h0 = _problem(K=2)
+    y = np.random.default_rng(1).standard_normal(x.shape[:2] + (2,))
+    (chunk,) = tbptt_chunks(x, y, params, 10, h0=h0, loss_fn=mse_loss)
+    hist = tbptt_train(x, y, params, SGD(params, lr=0.1), k1=10, h0=h0, loss_fn=mse_loss)
+    assert hist.losses == [chunk.loss]
+
+
 def test_bad_input():
     x, y, params, h0 = _problem()
     with pytest.raises(ValueError, match=r"1 <= k1 <= k2, got k1=3, k2=2"):
