@@ -230,6 +230,20 @@ def test_train_passes_the_loss_on():
     assert hist.losses == [chunk.loss]
 
 
+def test_float32_stream_stays_float32():
+    """Stored states, losses' gradients and the carried state keep the stream's float32."""
+    x, y, params, h0 = _problem()
+    params32 = {k: v.astype(np.float32) for k, v in params.items()}
+    chunks = list(tbptt_chunks(x.astype(np.float32), y, params32, 3, 5, h0=h0.astype(np.float32)))
+    assert len(chunks) == 4
+    for chunk in chunks:
+        assert chunk.h_last.dtype == np.float32
+        assert all(g.dtype == np.float32 for g in chunk.grads.values())
+    (full,) = tbptt_chunks(x, y, params, 10, h0=h0)
+    (full32,) = tbptt_chunks(x.astype(np.float32), y, params32, 10, h0=h0.astype(np.float32))
+    assert full32.loss == pytest.approx(full.loss, rel=1e-5)
+
+
 def test_bad_input():
     x, y, params, h0 = _problem()
     with pytest.raises(ValueError, match=r"1 <= k1 <= k2, got k1=3, k2=2"):
