@@ -242,12 +242,20 @@ def test_float32_stream_stays_float32():
     (full,) = tbptt_chunks(x, y, params, 10, h0=h0)
     (full32,) = tbptt_chunks(x.astype(np.float32), y, params32, 10, h0=h0.astype(np.float32))
     assert full32.loss == pytest.approx(full.loss, rel=1e-5)
+    (zero_h0,) = tbptt_chunks(x.astype(np.float32), y, params32, 10)    # default h0: zeros
+    assert zero_h0.h_last.dtype == np.float32
 
 
 def test_bad_input():
     x, y, params, h0 = _problem()
     with pytest.raises(ValueError, match=r"1 <= k1 <= k2, got k1=3, k2=2"):
         tbptt_chunks(x, y, params, 3, 2)
+    for k1, k2 in ((0, 0), (0, 2), (1.5, 2), (2, 2.5)):
+        with pytest.raises(ValueError, match=rf"1 <= k1 <= k2, got k1={k1}, k2={k2}"):
+            tbptt_chunks(x, y, params, k1, k2)
+    with pytest.raises(ValueError, match=r"x: expected at least one time step, got shape "
+                                         r"\(0, 2, 3\)"):
+        tbptt_chunks(x[:0], y[:0], params, 3)
     with pytest.raises(ValueError, match=r"x: expected shape \(T, B, D=3\), got \(10, 2, 4\)"):
         tbptt_chunks(np.zeros((10, 2, 4)), y, params, 3)
     with pytest.raises(ValueError, match=r"y: expected leading shape \(T=10, B=2\), got \(9, 2\)"):
