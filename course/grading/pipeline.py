@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -332,7 +333,15 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
 def _dead(processes):
     """How a dead worker ended, e.g. 'killed by SIGKILL' (the pool ends the others with
     SIGTERM once it is broken: those are not the cause)."""
-    codes = [p.exitcode for p in processes.values() if p.exitcode not in (None, 0)]
+    deadline = time.monotonic() + 2
+    while True:
+        # the pool's manager thread may be reaping the dead worker at this moment (its
+        # waitpid wins, ours sees no child and exitcode stays None until it stores the
+        # status): look again for up to 2 s before saying nothing is known
+        codes = [p.exitcode for p in processes.values() if p.exitcode not in (None, 0)]
+        if codes or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     codes.sort(key=lambda code: code == -signal.SIGTERM)
     if not codes:
         return "it ended unexpectedly"
