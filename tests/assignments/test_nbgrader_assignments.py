@@ -127,9 +127,11 @@ def test_one_unanswered_task_loses_exactly_its_points(assignment, task, graded):
 
 
 @every
-def test_the_completed_notebook_runs_top_to_bottom_within_its_budget(assignment, completed_run):
-    seconds, nb = completed_run
-    assert seconds < assignment.run_budget_s, (seconds, assignment.run_budget_s)
+def test_the_completed_notebook_runs_top_to_bottom_without_an_error(assignment, completed_run):
+    """Each cell ran within the assignment's run budget (the client's per-cell timeout raises
+    otherwise). The total time is not asserted: no test asserts on a measured time (a loaded
+    machine would fail it); benchmarks/bench_grading.py measures the seconds per submission."""
+    _, nb = completed_run
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
 
