@@ -87,3 +87,42 @@ clean:
 # (gradebook.db, grading/<assignment>/{grades.csv,summary.md,feedback/}; see book/instructors.md)
 grade: venv system-packages
 	$(BIN)/python -m course.grading $(ASSIGNMENT) $(or $(SUBMISSIONS),submitted) $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_FLAGS)
+
+# The course on JupyterHub (book/instructors.md, "Running the course on JupyterHub"), as root:
+#   make hub [STUDENTS=3] [HUB_PORT=8000] [HUB_STATE=hub-state] [INSTRUCTOR=instructor]
+# sets up the trial users, nbgrader's exchange and the instructor's course copy, then runs
+# JupyterHub on 127.0.0.1:$(HUB_PORT) in the foreground (Ctrl-C stops it and every user's server).
+# make hub-remove-users deletes the users it created. The proxy (configurable-http-proxy, npm) is
+# installed into course/hub/node_modules from course/hub/package-lock.json.
+HUB_STATE ?= hub-state
+HUB_PORT ?= 8000
+STUDENTS ?= 3
+INSTRUCTOR ?= instructor
+# keyed on the lock file's content, as .venv is on the pins
+HUB_PROXY := course/hub/node_modules/.lock-$(shell cat course/hub/package-lock.json | sha256sum | cut -c1-16)
+.PHONY: hub hub-proxy hub-remove-users
+
+hub-proxy: $(HUB_PROXY)
+$(HUB_PROXY):
+	@command -v npm >/dev/null || { echo "error: npm is missing (Node.js >= 20)" >&2; exit 1; }
+	cd course/hub && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub: venv hub-proxy
+	$(BIN)/python -m course.hub up --state $(HUB_STATE) --port $(HUB_PORT) \
+	  --instructor $(INSTRUCTOR) --students $(STUDENTS)
+
+hub-remove-users:
+	$(BIN)/python -m course.hub remove-users --state $(HUB_STATE)
+
+# The hub's and the cluster's tests need the proxy, Slurm and munge (Debian's slurm-wlm, munge).
+DEBIAN_PACKAGES += slurm-wlm munge
+CLUSTER_STAMP := $(VENV)/.system-packages-cluster
+system-packages: $(CLUSTER_STAMP)
+$(CLUSTER_STAMP): | $(STAMP)
+	@if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then \
+	  echo ">> installing Debian packages: slurm-wlm munge"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; \
+	fi
+	@touch $@
+test: hub-proxy
