@@ -90,6 +90,7 @@ grade: venv system-packages
 
 # The course on JupyterHub (book/instructors.md, "Running the course on JupyterHub"), as root:
 #   make hub [STUDENTS=3] [HUB_PORT=8000] [HUB_STATE=hub-state] [INSTRUCTOR=instructor]
+#            [HUB_FLAGS="--existing-users --students ann,ben"]   (python -m course.hub up -h)
 # sets up the trial users, nbgrader's exchange and the instructor's course copy, then runs
 # JupyterHub on 127.0.0.1:$(HUB_PORT) in the foreground (Ctrl-C stops it and every user's server).
 # make hub-remove-users deletes the users it created. The proxy (configurable-http-proxy, npm) is
@@ -110,7 +111,7 @@ $(HUB_PROXY):
 
 hub: venv hub-proxy
 	$(BIN)/python -m course.hub up --state $(HUB_STATE) --port $(HUB_PORT) \
-	  --instructor $(INSTRUCTOR) --students $(STUDENTS)
+	  --instructor $(INSTRUCTOR) --students $(STUDENTS) $(HUB_FLAGS)
 
 hub-remove-users:
 	$(BIN)/python -m course.hub remove-users --state $(HUB_STATE)

@@ -37,6 +37,9 @@ def _common(p):
 def _setup_args(p):
     p.add_argument("--port", type=int, default=8000, help="the hub's port on 127.0.0.1; the "
                    "hub's own and the proxy's API ports are the next two (default 8000)")
+    p.add_argument("--ip", default="127.0.0.1", help="the address the hub listens on "
+                   "(default 127.0.0.1: this machine only; see the instructors' page before "
+                   "opening it to a network)")
     p.add_argument("--instructor", default="instructor", help="the instructor's user name")
     p.add_argument("--students", default="3", help="how many students (named PREFIX1, "
                    "PREFIX2, ...) or their names, comma-separated (default 3)")
@@ -48,7 +51,7 @@ def _setup_args(p):
 def _setup(args):
     hub = state.setup(args.state, args.instructor,
                       _student_names(args.students, args.student_prefix), port=args.port,
-                      create=not args.existing_users)
+                      ip=args.ip, create=not args.existing_users)
     print(f">> hub set up in {hub.state}: instructor {hub.instructor}, "
           f"{len(hub.students)} students; exchange {hub.exchange}; "
           f"the instructor's course {hub.course_dir}")

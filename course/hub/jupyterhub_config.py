@@ -26,13 +26,13 @@ config_dir = STATE / "jupyter"
 
 c.JupyterHub.ip = hub["ip"]
 c.JupyterHub.port = hub["port"]
-c.JupyterHub.hub_ip = hub["ip"]
+c.JupyterHub.hub_ip = "127.0.0.1"   # the hub and the proxy's API: this machine only
 c.JupyterHub.hub_port = hub["hub_port"]
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'hub' / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret")
 c.JupyterHub.proxy_class = "configurable-http-proxy"
 c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" / "configurable-http-proxy")]
-c.ConfigurableHTTPProxy.api_url = f"http://{hub['ip']}:{hub['proxy_api_port']}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "hub" / "proxy.pid")
 
 c.JupyterHub.authenticator_class = "pam"
@@ -68,3 +68,9 @@ def pre_spawn_hook(spawner):
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# A real server's own settings (TLS, another authenticator, limits) go in
+# STATE/jupyterhub_config_local.py, read last, so that this file stays as the course ships it.
+local = STATE / "jupyterhub_config_local.py"
+if local.exists():
+    load_subconfig(str(local))  # noqa: F821 (injected by traitlets)

@@ -159,7 +159,7 @@ def close_solutions(repo=REPO):
 
 
 def setup(state, instructor, students, port=8000, hub_port=None, proxy_api_port=None,
-          create=True, repo=REPO, log=print):
+          ip="127.0.0.1", create=True, repo=REPO, log=print):
     """Prepare ``state``, the users and the instructor's course; return the :class:`Hub`."""
     if os.geteuid() != 0:
         raise SystemExit("the hub's set-up runs as root (it creates users; JupyterHub starts "
@@ -188,7 +188,7 @@ def setup(state, instructor, students, port=8000, hub_port=None, proxy_api_port=
     _save_passwords(state, secrets)
 
     hub = Hub(state=str(state), instructor=instructor, students=list(students), port=port,
-              hub_port=hub_port or port + 1, proxy_api_port=proxy_api_port or port + 2,
+              hub_port=hub_port or port + 1, proxy_api_port=proxy_api_port or port + 2, ip=ip,
               course_id=course_id(repo), venv_bin=str(Path(sys.executable).parent),
               repo=str(repo), created=created)
     (hub.config_dir / "nbgrader_config.json").write_text(json.dumps(
