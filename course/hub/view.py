@@ -60,7 +60,7 @@ def wrap(argv, state, venv_bin=None):
     for i, (_, path) in enumerate(found):   # hold each path before its folder is covered
         lines += [f"mkdir $held/{i}", f"mount --bind {q(str(path))} $held/{i}"]
     for top in dict.fromkeys(top for top, _ in found):
-        lines.append(f"mount -t tmpfs -o mode=0711,size=64k course-hub-view {q(str(top))}")
+        lines.append(f"mount -t tmpfs -o mode=0711,size=4m course-hub-view {q(str(top))}")
     for i, (_, path) in enumerate(found):
         lines += [f"mkdir -p {q(str(path))}", f"mount --bind $held/{i} {q(str(path))}",
                   f"umount $held/{i}", f"rmdir $held/{i}"]

@@ -25,8 +25,9 @@ def pg_bin():
 
 
 @contextmanager
-def postgres(database="gradebook", port=None):
-    """Yield the SQLAlchemy URL of a fresh database on a private server; stop it after."""
+def postgres(database="gradebook", port=None, extra=()):
+    """Yield the SQLAlchemy URL of a fresh database on a private server (and create the
+    ``extra`` databases beside it: the same URL with their name); stop it after."""
     bin_dir = pg_bin()
     home = Path(tempfile.mkdtemp(prefix="cluster-pg-", dir="/tmp"))
     home.chmod(0o755)
@@ -49,7 +50,8 @@ def postgres(database="gradebook", port=None):
         run(bin_dir / "pg_ctl", "-D", data, "-w", "-l", sock / "log", "-o",
             f"-k {sock} -c listen_addresses='' -p {port}", "start")
         started = True
-        run(bin_dir / "createdb", "-h", sock, "-p", port, database)
+        for name in (database, *extra):
+            run(bin_dir / "createdb", "-h", sock, "-p", port, name)
         yield f"postgresql+psycopg2://postgres@/{database}?host={sock}&port={port}"
     finally:
         if started:
