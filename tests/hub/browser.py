@@ -8,6 +8,8 @@ import json
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -44,12 +46,27 @@ class User:
         self.page.wait_for_selector(".jp-LabShell", timeout=LONG)
         self.page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=LONG)
 
+    def open_menu(self, title):
+        """Open the menu bar's ``title`` menu. On a busy machine a click can land while the menu
+        bar still holds the menu that Escape just closed, and close it again: Escape and retry."""
+        page = self.page
+        shown = page.locator(".lm-Menu .lm-Menu-itemLabel").first
+        for _ in range(5):
+            page.click(f".lm-MenuBar-itemLabel:text-is('{title}')")
+            try:
+                shown.wait_for(timeout=15_000)
+                return
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+        shown.wait_for()
+
     def menu(self, title):
         """The labels of a menu of the menu bar (the menu is closed again)."""
-        self.page.click(f".lm-MenuBar-itemLabel:text-is('{title}')")
+        self.open_menu(title)
         labels = [t for t in self.page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
                   if t.strip()]
         self.page.keyboard.press("Escape")
+        self.page.locator(".lm-Menu").first.wait_for(state="hidden")
         return labels
 
     def open_assignment_list(self):
@@ -58,7 +75,7 @@ class User:
             page.click(".lm-TabBar-tabLabel:text-is('Assignments')")
             page.click("#refresh_assignments_list")
         else:
-            page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+            self.open_menu("Nbgrader")
             page.click(".lm-Menu-itemLabel:text-is('Assignment List')")
         page.wait_for_selector("#nbgrader-assignment-list .list_loading", state="hidden")
 
@@ -79,6 +96,7 @@ class User:
         page.click(f"#nbgrader-{self.hub.course_id}-{assignment} "
                    f"a:text-is('{Path(notebook).stem}')")
         page.wait_for_selector(f".lm-TabBar-tabLabel:text-is('{notebook}')")
+        self.notebook = notebook
         page.wait_for_selector(".jp-Notebook .jp-Cell")
         page.wait_for_selector("text=/\\| Idle$/", timeout=LONG)   # the kernel has started
 
@@ -86,8 +104,10 @@ class User:
         """Type ``answers`` ({cell index: code}) into the notebook's cells, replacing them."""
         page = self.page
         status = page.locator("text=/^Cell \\d+\\/\\d+$/").first
+        page.click(f".lm-TabBar-tabLabel:text-is('{self.notebook}')")   # the current tab
         page.locator(".jp-Notebook [data-windowed-list-index='0']").click()
         page.keyboard.press("Escape")
+        status.wait_for(timeout=LONG)   # the status bar's "Cell i/n" of the current notebook
         for index in sorted(answers):
             for _ in range(cells + 1):     # command mode: j moves down one cell
                 if status.inner_text().strip() == f"Cell {index + 1}/{cells}":
@@ -101,7 +121,7 @@ class User:
     def run_all_and_save(self, on_disk, ran):
         """Run All Cells, wait for the kernel, Save; until ``ran(notebook on disk)``."""
         page = self.page
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        self.open_menu("Run")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         deadline = time.monotonic() + LONG / 1000
         while True:
@@ -134,7 +154,7 @@ class User:
         html = Path(notebook).stem + ".html"
         page.locator(f".jp-DirListing-item:has-text('{html}')").dblclick()
         frame = page.frame_locator(".jp-RenderedHTML iframe, .jp-HTMLViewer iframe").first
-        frame.locator("body").wait_for()
+        frame.locator("h1").first.wait_for(timeout=LONG)   # the page, not the iframe's blank
         text = frame.locator("body").inner_text()
         self.shot("feedback")
         return text
