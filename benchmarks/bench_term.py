@@ -218,7 +218,8 @@ def report(n, rows, throughput):
               f"{60 * n / seconds:>7.1f}")
     print(f"\nA class of 500 (linear in the number of students, from the rates above):")
     exchange = sum(s for label, s in rows if "students" in label) / n
-    fixed = sum(s for label, s in rows if "students" not in label and not label.startswith("grade"))
+    fixed = sum(s for label, s in rows
+                if "students" not in label and not label.startswith("grade"))
     print(f"  the exchange: {exchange:.3f} s per student for fetch, submit and feedback "
           f"({500 * exchange / 60:.1f} min of the students' own time, spread over the week); "
           f"the instructor's three nbgrader commands {fixed:.0f} s")
