@@ -10,7 +10,8 @@ training run and a PyTorch one stay equal in float64 (``tests/rnnlib/test_optim.
 
 A gradient that is None (or a missing key) leaves its parameter and its state untouched.
 
-See also: the book's chapter ``training``.
+See also: the book's section ``bptt-truncated`` (training with truncated BPTT;
+:func:`rnnlib.tbptt.tbptt_train` steps one of these optimizers after every chunk).
 """
 import numpy as np
 
