@@ -10,6 +10,7 @@ The course directory is this file's directory (the repository root):
 Tests copy this file and solutions/ into a temporary folder and pass --CourseDirectory.root there,
 so they never write into the repository.
 """
+import json
 import os
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
@@ -32,3 +33,13 @@ c.Execute.kernel_name = "python3"
 # A student's stub is the one-line comment kept above `### BEGIN SOLUTION` in the source (what to
 # compute) followed by this line.
 c.ClearSolutions.code_stub = {"python": "raise NotImplementedError()"}
+
+# `nbgrader validate` cuts every line at Validator.width columns (90 by default), which cut the
+# tests' hints short. The students' JupyterLab (`make lab`) reads the same setting from
+# course/lab_config/nbgrader_config.json, the one place it is set (found through the installed
+# `course` package, so that a copy of this file elsewhere reads it too).
+import course  # noqa: E402
+
+with open(os.path.join(os.path.dirname(course.__file__), "lab_config",
+                       "nbgrader_config.json")) as _f:
+    c.Validator.width = json.load(_f)["Validator"]["width"]

@@ -11,7 +11,6 @@ import io
 import json
 import shutil
 import signal
-import sys
 import tempfile
 import time
 import zipfile
@@ -21,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from . import harness, sandbox
+from .faults import GraderFault
 from .spec import encode_arg, flat, judge_case, resolve_arg
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
-                       reference_code, source_test_cells, student_code)
+                       reference_code, source_test_cells, student_code,
+                       unanswered)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Assignment:
     reference: dict            # namespace where the instructor's solution ran
     version: str               # hash of the source and the grader: a change re-grades everyone
     files: dict = None         # {relative path: bytes} put in every sandbox's job folder
+    source_nb: dict = None     # the instructor's source (solutions, hidden tests): the canary
 
     @property
     def max_score(self):
@@ -75,7 +77,7 @@ def load_assignment(course_root, name, source_dir="solutions", release_dir="assi
         version.update(path.read_bytes())
     version = version.hexdigest()[:16]
     return Assignment(name, spec.NOTEBOOK, tests, spec.TASKS, release_nb, reference, version,
-                      files)
+                      files, source_nb)
 
 
 def _outputs(value, select, flatten=False):
@@ -179,6 +181,25 @@ def _check_npz(data, max_bytes):
                     raise ValueError("array header larger than its data")
 
 
+def _sandbox_fault(task, run, python, limits):
+    """The sandbox ended before its harness could run any student code: bubblewrap failed, the
+    interpreter is missing, the harness could not import NumPy, or the machine was so slow that
+    the harness did not start within the time limit. The grader's fault."""
+    printed = run.log.strip()
+    first = next((line for line in printed.splitlines() if line.strip()), "")
+    if run.killed == "timeout":
+        cause = (f"the sandbox's Python did not start within {limits.wall_s:g} s "
+                 "(the machine is overloaded, or --wall is too small)")
+    elif first:
+        cause = f"the sandbox did not start: {first[:300]}"
+    else:
+        cause = f"the sandbox did not start (exit code {run.returncode}, nothing printed)"
+    detail = (f"while grading {task.function}; interpreter tried: {python}; exit code "
+              f"{run.returncode}{'; stopped: ' + run.killed if run.killed else ''}\n"
+              "what the sandbox printed:\n" + (printed[:4000] or "(nothing)"))
+    return GraderFault(cause, detail=detail)
+
+
 def _run_task(assignment, task, cells, rng, workdir, limits):
     """Grade one task; returns ({test grade_id: reason or ''}, cell_errors or None, seconds)."""
     cases = task.cases(rng)
@@ -188,12 +209,23 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     if task.limits:   # what this task needs at least
         limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
                                                 for k, v in task.limits.items()})
-    job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
-               files=assignment.files)
     try:
-        run = sandbox.run(job, [sys.executable, "harness.py", "{RESULT_FD}"], limits)
+        job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
+                   files=assignment.files)
+    except OSError as e:
+        raise GraderFault(f"could not write the sandbox's job folder in {workdir}: "
+                          f"{e.strerror or e}") from None
+    python = sandbox.interpreter()
+    try:
+        run = sandbox.run(job, [python, "harness.py", "{RESULT_FD}"], limits)
+    except OSError as e:   # prlimit, sh or bwrap could not be executed at all
+        raise GraderFault(f"the sandbox could not be started: {e}",
+                          detail=f"interpreter: {python}") from None
     finally:
         shutil.rmtree(job, ignore_errors=True)
+    if not run.result.startswith(harness.READY):
+        raise _sandbox_fault(task, run, python, limits)
+    run.result = run.result[len(harness.READY):]
     reasons = {case.test: "" for case in cases}
     data = None
     if not run.killed and run.result:
@@ -247,7 +279,8 @@ def grade_submission(assignment, student, folder, workdir, limits=sandbox.Limits
     """Grade ``folder`` (``submitted/<student>/<assignment>``); return the result record (a dict).
 
     Every test cell of the source gets a score and, when not full, a reason. Never raises for
-    anything in the submission.
+    anything in the submission; raises :class:`GraderFault` when the grading machinery fails
+    (the sandbox did not start, ...), so that nothing is recorded for the student.
     """
     start = time.monotonic()
     record = {"student": student, "assignment": assignment.name, "version": assignment.version,
@@ -260,8 +293,11 @@ def grade_submission(assignment, student, folder, workdir, limits=sandbox.Limits
         path, note = find_notebook(folder, assignment.notebook)
         if note:
             record["notes"].append(note)
-        cells = student_code(read_json_notebook(path), assignment.release_nb)
+        submitted = read_json_notebook(path)
+        cells = student_code(submitted, assignment.release_nb)
+        record["unanswered"] = unanswered(submitted, assignment.release_nb)
     except SubmissionError as e:
+        record["unanswered"] = unanswered(None, assignment.release_nb)
         record["status"] = "ungradable"
         record["notes"].append(str(e))
         reasons = {t.grade_id: str(e) for t in assignment.tests}

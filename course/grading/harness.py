@@ -63,6 +63,12 @@ class _Shell:
         return lambda *args, **kwargs: None
 
 
+# Written first on the result channel once the harness has started and read its job, before any
+# student code runs: a result without it means the sandbox itself failed (bubblewrap could not
+# start, no interpreter, NumPy missing), which is never the student's fault.
+READY = b"course-grading harness ready\n"
+
+
 def main():
     result_fd = int(sys.argv[1])
     result = os.fdopen(result_fd, "wb", closefd=True)
@@ -74,6 +80,8 @@ def main():
         plan = json.load(f)
     with np.load("inputs.npz", allow_pickle=False) as data:
         inputs = {k: data[k] for k in data.files}
+    result.write(READY)
+    result.flush()
 
     shell = _Shell()
     ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": lambda: shell}

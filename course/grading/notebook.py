@@ -133,6 +133,20 @@ def student_code(submitted_nb, release_nb):
     return missing + code
 
 
+def unanswered(submitted_nb, release_nb):
+    """Grade ids of the release's solution cells that the submission left as released (or
+    deleted): nbgrader's autograder comments "No response." on them. For display only."""
+    answers = {}
+    for cell in (submitted_nb or {}).get("cells", []):
+        gid = _nbgrader(cell).get("grade_id")
+        if isinstance(gid, str):
+            answers.setdefault(gid, cell_source(cell))
+    return [_nbgrader(c)["grade_id"] for c in release_nb["cells"]
+            if _nbgrader(c).get("solution") and isinstance(_nbgrader(c).get("grade_id"), str)
+            and _normal(answers.get(_nbgrader(c)["grade_id"], cell_source(c)))
+            == _normal(cell_source(c))]
+
+
 def _regular(path):
     """A plain file, not a symbolic link (a link could point at the solutions)."""
     try:

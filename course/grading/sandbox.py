@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .faults import GraderFault
+
 # Where things appear inside the sandbox: an ordinary-looking home folder.
 HOME = "/home/student"
 JOB = HOME + "/work"
@@ -61,16 +63,66 @@ class SandboxResult:
 def bwrap_path():
     path = shutil.which("bwrap")
     if path is None:
-        raise RuntimeError("bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap "
-                           "(or `make system-packages`)")
+        raise GraderFault("bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap "
+                          "(or `make system-packages`)")
     return path
 
 
+def interpreter():
+    """The Python to start inside the sandbox, by a path that exists there.
+
+    The sandbox mounts the installation's folders where they really are (resolved): a ``.venv``
+    that is a symbolic link to another checkout is mounted at the link's target only, so the path
+    this process was started by (``sys.executable``) may not exist inside. In a venv the
+    interpreter is the venv's own ``bin/python`` under the resolved venv folder, not resolved
+    further: that file is usually a link to the base interpreter, and Python finds the venv (its
+    ``pyvenv.cfg``, so its packages) only when started through it.
+    """
+    name = Path(sys.executable).name or "python3"
+    if sys.prefix != sys.base_prefix:   # a venv
+        path = Path(sys.prefix).resolve() / "bin" / name
+        if not os.path.exists(path):
+            path = Path(sys.prefix).resolve() / "bin" / "python3"
+        return str(path)
+    return str(Path(sys.executable).resolve())
+
+
+def _link_hops(path):
+    """Every path met while following ``path``'s final-component links (``path`` first)."""
+    hops, seen = [str(path)], set()
+    while os.path.islink(hops[-1]) and hops[-1] not in seen and len(hops) < 40:
+        seen.add(hops[-1])
+        hops.append(os.path.normpath(os.path.join(os.path.dirname(hops[-1]),
+                                                  os.readlink(hops[-1]))))
+    return hops
+
+
 def _python_roots():
-    """Folders the sandboxed interpreter needs, read-only: the venv and its base installation."""
+    """Folders the sandboxed interpreter needs, read-only: the venv and its base installation,
+    where they really are, and the folders of every link on the way to the interpreter."""
     roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
              Path(sys.executable).resolve().parent.parent}
-    return sorted(str(r) for r in roots if not str(r).startswith("/usr"))
+    roots |= {Path(hop).resolve().parent.parent for hop in _link_hops(interpreter())}
+    roots = sorted(str(r) for r in roots if not str(r).startswith("/usr"))
+    # a folder inside another is mounted with it
+    return [r for r in roots if not any(r.startswith(o + "/") for o in roots if o != r)]
+
+
+def _symlinks():
+    """{link: target} for the folder links on the way to the interpreter (a ``.venv`` that links
+    elsewhere, say), recreated inside the sandbox so that the paths the installation names
+    itself by exist there too."""
+    links = {}
+    for path in [sys.prefix, sys.executable, *_link_hops(interpreter())]:
+        parts = Path(os.path.abspath(path)).parts
+        for i in range(2, len(parts) + 1):
+            folder = str(Path(*parts[:i]))
+            if folder.startswith("/usr") or folder in ("/bin", "/lib", "/lib64", "/sbin"):
+                break
+            if os.path.islink(folder) and os.path.isdir(folder):
+                links[folder] = os.path.realpath(folder)
+                break
+    return links
 
 
 def _dirs_for(path, seen):
@@ -103,9 +155,14 @@ def bwrap_argv(job_dir, argv, limits, uid):
     # The interpreter's folders are bound after the tmpfs mounts, so a venv that lives under
     # /tmp (a clone in /tmp, as CI may make) is not hidden by the scratch /tmp.
     seen = {"/usr", "/tmp", "/home", HOME}
-    for root in _python_roots():
+    roots = _python_roots()
+    for root in roots:
         cmd += _dirs_for(root, seen) + ["--ro-bind", root, root]
         seen.add(root)
+    for link, target in sorted(_symlinks().items()):   # after the binds they may lie in
+        if not any(link == r or link.startswith(r + "/") for r in roots + ["/usr"]):
+            cmd += _dirs_for(link, seen) + ["--symlink", target, link]
+            seen.add(link)
     cmd += ["--ro-bind", str(job_dir), JOB,
             "--chdir", JOB,
             "--clearenv",
@@ -142,6 +199,7 @@ def sandbox_uid():
             os.close(fd)
             continue
         _UID, _UID_LOCK, _UID_PID = uid, fd, os.getpid()
+        _remove_stale_cgroups(uid)
         return uid
     raise RuntimeError(f"no free sandbox uid in {UID_MIN}-{UID_MAX - 1}")
 
@@ -193,6 +251,21 @@ def _cgroups_create(uid, limits):
         _cgroups_remove(groups)
         return []
     return groups
+
+
+def _remove_stale_cgroups(uid):
+    """Remove the empty cgroups a killed process that held ``uid`` before left behind."""
+    for controller in ("memory", "pids"):
+        try:
+            names = os.listdir(os.path.join(CGROUPS, controller))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(f"course-grading-{uid}-"):
+                try:
+                    os.rmdir(os.path.join(CGROUPS, controller, name))
+                except OSError:
+                    pass
 
 
 def _cgroups_remove(groups):

@@ -30,7 +30,8 @@ def grade_notebooks(tmp, assignment, notebooks, limits, workers=2):
     records = pipeline.grade_class(assignment, tmp / "submitted", out=tmp / "out",
                                    workers=workers, db_url=f"sqlite:///{tmp / 'gradebook.db'}",
                                    course_root=REPO, limits=limits, log=io.StringIO(),
-                                   autograded=tmp / "course" / "autograded")
+                                   autograded=tmp / "course" / "autograded",
+                                   feedback=tmp / "course" / "feedback")
     return {r["student"]: r for r in records}
 
 

@@ -15,6 +15,9 @@ ASSIGNMENT = "assignment1"
 NOTEBOOK = "assignment1.ipynb"
 SOURCE = REPO / "solutions" / ASSIGNMENT / NOTEBOOK
 RELEASE = REPO / "assignments" / ASSIGNMENT / NOTEBOOK
+# Bits of assignment 1's hidden tests: no feedback may show any of them.
+HIDDEN_BITS = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
+               "(5, 3, 2, 4)", "500.0"]
 TASK_IDS = {"1.1": "task1_1_rnn_step_forward", "1.2": "task1_2_rnn_forward",
             "1.3": "task1_3_output_forward", "1.4": "task1_4_softmax_cross_entropy"}
 

@@ -22,7 +22,7 @@ from course.grading.grader import load_assignment
 from course.grading.notebook import folder_hash
 from course.grading.sandbox import Limits
 
-from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, relabelled, solved, write
+from .submissions import ASSIGNMENT, HIDDEN_BITS, NOTEBOOK, SOURCE, relabelled, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-adversarial")]
 
@@ -220,10 +220,12 @@ def graded(tmp_path_factory):
 
     log = io.StringIO()
     course = tmp / "course"   # an nbgrader course folder, for generate_feedback
+    feedback = tmp / "feedback"   # apart from the course's: generate_feedback writes there
     records = pipeline.grade_class(ASSIGNMENT, submitted, out=out, workers=2, db_url=db_url,
                                    course_root=SOURCE.parents[2], limits=LIMITS, log=log,
-                                   autograded=course / "autograded")
+                                   autograded=course / "autograded", feedback=feedback)
     return dict(records={r["student"]: r for r in records}, expected=expected, out=out,
+                feedback=feedback,
                 db_url=db_url, listener=listener, outside=outside, targets=targets,
                 good_nb=good_nb, good_hash=good_hash, earlier=earlier, log=log.getvalue(),
                 submitted=submitted, course=course, token=token)
@@ -245,7 +247,7 @@ def test_exact_score_reason_and_gradebook(graded, student):
     reasons = " | ".join([t["reason"] for t in record["tests"].values()] + record["notes"]
                          + [error for _, error in record["cell_errors"]])
     assert fragment in reasons, reasons
-    feedback = (graded["out"] / "feedback" / f"{student}.html").read_text()
+    feedback = (graded["feedback"] / student / ASSIGNMENT / "assignment1.html").read_text()
     assert f"Score: {score:g} / 12" in feedback
     stored = gradebook.read_scores(graded["db_url"], ASSIGNMENT, NOTEBOOK, student)
     assert stored == {g: t["score"] for g, t in record["tests"].items()}
@@ -281,14 +283,12 @@ def test_no_process_outlives_grading(graded):
     assert not [line for line in ps.splitlines() if line.strip() in started]
 
 
-HIDDEN_BITS = ["default_rng(11)", "reference_nll", "BEGIN HIDDEN", "reference_step",
-               "(5, 3, 2, 4)", "500.0"]
 
 
 def test_feedback_never_shows_hidden_tests(graded):
     hidden_bits = HIDDEN_BITS
     for student in STUDENTS:
-        text = (graded["out"] / "feedback" / f"{student}.html").read_text()
+        text = (graded["feedback"] / student / ASSIGNMENT / "assignment1.html").read_text()
         assert not any(bit in text for bit in hidden_bits), student
         for t in graded["records"][student]["tests"].values():
             if t["hidden"]:
@@ -306,7 +306,8 @@ def test_rerun_is_idempotent_and_resumes(graded):
     log = io.StringIO()
     records = pipeline.grade_class(ASSIGNMENT, graded["submitted"], out=out, workers=2,
                                    db_url=db_url, course_root=SOURCE.parents[2], limits=LIMITS,
-                                   log=log, autograded=graded["course"] / "autograded")
+                                   log=log, autograded=graded["course"] / "autograded",
+                                   feedback=graded["feedback"])
     assert f"{len(STUDENTS) - 1} already graded, 1 to grade" in log.getvalue(), log.getvalue()
     assert (out / "grades.csv").read_text() == before, log.getvalue()
     assert {r["student"]: r["score"] for r in records} == \

@@ -5,18 +5,14 @@ with apt-get when missing), listening on a unix socket only, run as the ``postgr
 server refuses root). Two ``python -m course.grading`` processes, each with 2 workers, grade the
 two halves of a class into the same gradebook at the same time, as cluster jobs would.
 """
-import glob
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from course.grading import gradebook
 
+from .postgres_server import PostgresServer
 from .submissions import ASSIGNMENT, NOTEBOOK, SOURCE, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-postgres")]
@@ -24,43 +20,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-postgres")]
 REPO = SOURCE.parents[2]
 
 
-def _pg_bin():
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and os.geteuid() == 0:
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y "
-                       "-qq postgresql", shell=True, check=True, capture_output=True)
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert found, "PostgreSQL is not installed: apt-get install -y postgresql"
-    return Path(found[-1]).parent
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    bin_dir = _pg_bin()
-    home = Path(tempfile.mkdtemp(prefix="grading-pg-", dir="/tmp"))
-    home.chmod(0o755)
-    data, sock = home / "data", home / "sock"
-    for d in (data, sock):
-        d.mkdir()
-        shutil.chown(d, "postgres")
-    data.chmod(0o700)
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-
-    def run(*args):
-        proc = subprocess.run(as_postgres + [str(a) for a in args], capture_output=True, text=True)
-        assert proc.returncode == 0, f"{args}: {proc.stdout}{proc.stderr}"
-
-    port = str(20000 + os.getpid() % 20000)
-    run(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    run(bin_dir / "pg_ctl", "-D", data, "-w", "-l", sock / "log", "-o",
-        f"-k {sock} -c listen_addresses='' -p {port}", "start")
+    server = PostgresServer()
     try:
-        run(bin_dir / "createdb", "-h", sock, "-p", port, "gradebook")
-        yield f"postgresql+psycopg2://postgres@/gradebook?host={sock}&port={port}"
+        yield server.createdb("gradebook")
     finally:
-        subprocess.run(as_postgres + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
-                                      "immediate", "stop"], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+        server.close()
 
 
 def test_two_jobs_write_one_postgres_gradebook_at_once(tmp_path, postgres_url):
@@ -79,7 +45,8 @@ def test_two_jobs_write_one_postgres_gradebook_at_once(tmp_path, postgres_url):
     command = [sys.executable, "-m", "course.grading", ASSIGNMENT, str(submitted),
                "--workers", "2", "--db-url", postgres_url, "--out", str(out),
                "--course-root", str(REPO), "--wall", "10",
-               "--autograded", str(tmp_path / "autograded")]
+               "--autograded", str(tmp_path / "autograded"),
+               "--feedback", str(tmp_path / "feedback")]
     jobs = [subprocess.Popen(command + ["--shard", f"{k}/2"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True) for k in range(2)]
     logs = [job.communicate(timeout=300)[0] for job in jobs]

@@ -112,3 +112,38 @@ def test_interpreter_under_tmp_is_bound_after_the_scratch_tmpfs(monkeypatch, tmp
     tmpfs_tmp = next(i for i in range(len(argv) - 1) if argv[i:i + 2] == ["--tmpfs", "/tmp"])
     venv_bind = argv.index("/tmp/clone/.venv")
     assert argv[venv_bind - 1] == "--ro-bind" and venv_bind > tmpfs_tmp
+
+
+def test_interpreter_is_the_venvs_own_python_under_the_resolved_venv():
+    """The venv's bin/python is a link to the base interpreter: started through the resolved
+    link target Python would not find the venv (no NumPy); started by an unresolved path of a
+    symlinked .venv it would not exist in the sandbox."""
+    python = sandbox.interpreter()
+    assert python == str(Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name)
+    if sys.prefix != sys.base_prefix and os.path.islink(python):
+        assert not Path(os.path.realpath(python)).is_relative_to(Path(sys.prefix).resolve())
+
+
+NUMPY_PROBE = ("import os, sys, numpy\n"
+               "os.write(int(sys.argv[1]), (sys.prefix + ' ' + numpy.__version__).encode())\n")
+
+
+def test_symlinked_venv_runs_the_sandbox_with_its_packages(tmp_path):
+    """A clone whose .venv is a symbolic link to another checkout's (issue 14): the sandbox,
+    started from that link, runs Python with the venv's packages."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    (clone / ".venv").symlink_to(Path(sys.prefix).resolve(), target_is_directory=True)
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "probe.py").write_text(NUMPY_PROBE)
+    code = ("import sys\nfrom course.grading import sandbox\n"
+            f"run = sandbox.run({str(job)!r}, [sandbox.interpreter(), 'probe.py', '{{RESULT_FD}}'],"
+            " sandbox.Limits(wall_s=20))\n"
+            "print(run.returncode, run.result.decode(), run.log)\n")
+    python = clone / ".venv" / "bin" / Path(sys.executable).name
+    proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    import numpy
+    assert proc.stdout.split()[:3] == ["0", str(Path(sys.prefix).resolve()), numpy.__version__], \
+        proc.stdout

@@ -20,6 +20,31 @@ def test_global_norm_is_norm_of_concatenation():
     assert global_norm(list(g.values()) + [None]) == pytest.approx(np.linalg.norm(flat), rel=1e-14)
 
 
+def test_global_norm_of_float32_gradients_accumulates_in_float64():
+    """Squares of float32 values are not float32 numbers, and 1e20 squared overflows float32."""
+    g = np.random.default_rng(5).standard_normal(1000).astype(np.float32)
+    exact = np.sqrt(np.sum(g.astype(np.float64) ** 2))
+    assert global_norm([g]) == pytest.approx(exact, rel=1e-13)
+    big = np.full(4, 1e20, np.float32)                      # its square overflows float32
+    assert global_norm({"a": big}) == pytest.approx(2 * float(big[0]), rel=1e-13)
+    assert isinstance(global_norm([g]), float)
+
+
+@given(seed=st.integers(0, 1000), n=st.integers(1, 50), scale=st.floats(1e-3, 1e3))
+def test_global_norm_equals_float64_norm_of_any_float32_gradients(seed, n, scale):
+    g = (scale * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
+    h = np.random.default_rng(seed + 1).standard_normal((2, 3)).astype(np.float32)
+    flat = np.concatenate([g.astype(np.float64), h.astype(np.float64).ravel()])
+    assert global_norm([g, h]) == pytest.approx(np.sqrt(np.sum(flat ** 2)), rel=1e-13)
+
+
+def test_clip_keeps_float32_gradients_float32():
+    g = {k: v.astype(np.float32) for k, v in _grads(6).items()}
+    clipped, norm = clip_by_global_norm(g, 1e-2)
+    assert all(v.dtype == np.float32 for v in clipped.values())
+    assert global_norm(clipped) == pytest.approx(1e-2, rel=1e-6)
+
+
 def test_clip_rescales_to_threshold_and_keeps_direction():
     g = _grads(1)
     norm = global_norm(g)
@@ -80,12 +105,24 @@ def test_clipped_norm_never_exceeds_threshold(shapes, seed, max_norm):
     assert all(np.abs(v).max(initial=0) <= max_norm for v in clip_by_value(g, max_norm).values())
 
 
+def test_none_entries_pass_through():
+    """A missing bias (None) stays None, in both clippings, whether or not clipping acts."""
+    g = list(_grads(7).values()) + [None]
+    for max_norm in (1e-3, 1e3):
+        clipped, _ = clip_by_global_norm(g, max_norm)
+        assert clipped[-1] is None and all(c is not None for c in clipped[:-1])
+    assert clip_by_value(tuple(g), 0.5)[-1] is None
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="max_norm: expected a positive number, got 0"):
         clip_by_global_norm(_grads(0), 0)
     with pytest.raises(ValueError, match="clip_value"):
         clip_by_value(_grads(0), -1)
-    with pytest.raises(ValueError, match="grads: expected a dict or a list/tuple"):
+    with pytest.raises(ValueError, match="clip_value: expected a positive number, got 0"):
+        clip_by_value(_grads(0), 0)
+    with pytest.raises(ValueError, match="grads: expected a dict or a list/tuple of arrays, "
+                                        "got ndarray"):
         global_norm(np.ones(3))
     with pytest.raises(ValueError, match=r"grads\['a'\]: expected a floating-point array"):
         global_norm({"a": np.ones(3, dtype=int)})

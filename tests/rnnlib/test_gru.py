@@ -128,6 +128,54 @@ def test_sequence_equals_torch_gru():
     assert relative_error(h, out.detach().numpy()) < TORCH_TOL
 
 
+# float32: both libraries round every operation to float32, in their own order; values and
+# gradients are of order 1, so they agree to a few units of float32's 6e-8 times D + H terms.
+RTOL32, ATOL32 = 1e-4, 1e-5
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_float32_runs_in_float32(convention):
+    x, h0, W, U, b_ih, b_hh = (a.astype(np.float32) for a in make(T=4, B=3))
+    dh = np.random.default_rng(4).standard_normal((4, 3, 5)).astype(np.float32)
+    h, cache = gru_step_forward(x[0], h0, W, U, b_ih, b_hh, convention)
+    step = gru_step_backward(dh[0], cache)
+    hs, cache = gru_forward(x, h0, W, U, b_ih, b_hh, convention)
+    seq = gru_backward(dh, cache)
+    for a in (h, *step, hs, *seq):
+        assert a.dtype == np.float32
+
+
+def test_float32_step_and_sequence_equal_torch_in_float32():
+    x, h0, W, U, b_ih, b_hh = (a.astype(np.float32) for a in make(T=4, B=3))
+    dh = np.random.default_rng(4).standard_normal((4, 3, 5)).astype(np.float32)
+    h, cache = gru_step_forward(x[0], h0, W, U, b_ih, b_hh)
+    step_grads = gru_step_backward(dh[0], cache)
+    hs, cache = gru_forward(x, h0, W, U, b_ih, b_hh)
+    seq_grads = gru_backward(dh, cache)
+
+    cell, gru = torch.nn.GRUCell(4, 5), torch.nn.GRU(4, 5)
+    with torch.no_grad():
+        for m, sfx in ((cell, ""), (gru, "_l0")):
+            for name, value in (("weight_ih", W), ("weight_hh", U), ("bias_ih", b_ih),
+                                ("bias_hh", b_hh)):
+                getattr(m, name + sfx).copy_(torch.from_numpy(value))
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    h_t = cell(xt[0], ht)
+    (h_t * torch.from_numpy(dh[0])).sum().backward()
+    want = [h_t, xt.grad[0], ht.grad, cell.weight_ih.grad, cell.weight_hh.grad,
+            cell.bias_ih.grad, cell.bias_hh.grad]
+    for ours, theirs in zip([h, *step_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=RTOL32, atol=ATOL32)
+
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True)
+    out, _ = gru(xt, ht)
+    (out * torch.from_numpy(dh)).sum().backward()
+    want = [out, xt.grad, ht.grad[0], gru.weight_ih_l0.grad, gru.weight_hh_l0.grad,
+            gru.bias_ih_l0.grad, gru.bias_hh_l0.grad]
+    for ours, theirs in zip([hs, *seq_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=RTOL32, atol=ATOL32)
+
+
 def _flip_z(W, U, b_ih, b_hh, H):
     """Negate the z rows, so that sigma(a_z) becomes sigma(-a_z) = 1 - z."""
     W, U, b_ih, b_hh = W.copy(), U.copy(), b_ih.copy(), b_hh.copy()

@@ -1,6 +1,8 @@
 """rnnlib.layers: RNN, LSTM and GRU equal torch.nn.RNN / LSTM / GRU (outputs, final states and
-every gradient) in float64, for every combination of depth, direction, initial state and
-batch_first; bad input raises ValueErrors naming shapes; shape properties."""
+every gradient) in float64 with weights that are not float32 numbers, for every combination of
+depth, direction, initial state and batch_first, and in float32 to float32's rounding; the
+default init, copies in and out of state dicts; bad input raises ValueErrors naming shapes;
+shape properties."""
 import itertools
 
 import numpy as np
@@ -28,13 +30,26 @@ GRID += [dict(cell=c, num_layers=2, bidirectional=True, init_state=True, batch_f
               bias=False) for c in CELLS for bf in (False, True)]
 
 
+def float64_weights(theirs, seed):
+    """Replace a torch layer's weights by float64 draws from its own initial distribution,
+    U(-1/sqrt(H), 1/sqrt(H)): torch initializes in float32, and weights that are float32
+    numbers would hide a float32 rounding of the weights on our side."""
+    rng = np.random.default_rng(seed)
+    bound = 1 / np.sqrt(theirs.hidden_size)
+    drawn = {k: rng.uniform(-bound, bound, tuple(v.shape)) for k, v in theirs.state_dict().items()}
+    assert all((w != w.astype(np.float32)).any() for w in drawn.values())
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in drawn.items()})
+
+
 def build(cell, num_layers=1, bidirectional=False, batch_first=False, bias=True, seed=0):
-    """A torch.nn layer in float64 and our layer loaded from its state dict as is."""
+    """A torch.nn layer in float64 with float64 weights (not float32 numbers), and our layer
+    loaded from its state dict as is."""
     ours_cls, torch_cls, extra = CELLS[cell]
     kwargs = dict(num_layers=num_layers, bias=bias, batch_first=batch_first,
                   bidirectional=bidirectional, **extra)
     torch.manual_seed(seed)
     theirs = torch_cls(D, H, **kwargs).double()
+    float64_weights(theirs, seed)
     ours = ours_cls(D, H, **kwargs)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     return ours, theirs
@@ -86,6 +101,131 @@ def test_equals_torch(case):
     assert list(grads) == list(theirs.state_dict())
     for name, g in grads.items():
         assert relative_error(g, named[name].grad.numpy()) <= TOL, name
+
+
+# ----- float32 ----------------------------------------------------------------------------
+# torch.nn in float32 is the reference: both libraries round every operation to float32, in
+# different orders, so they differ by a few units of float32's 6e-8 per operation, summed over
+# the D + H terms of a product and the T steps. Values and gradients here are of order 1.
+RTOL32, ATOL32 = 2e-4, 2e-5
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, True)])
+def test_float32_equals_torch_in_float32(cell, num_layers, bidirectional):
+    """Outputs, final states and every gradient in float32, within float32's rounding."""
+    ours_cls, torch_cls, extra = CELLS[cell]
+    kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, **extra)
+    torch.manual_seed(0)
+    theirs = torch_cls(D, H, **kwargs)                       # float32, torch's own init
+    ours = ours_cls(D, H, dtype=np.float32, **kwargs)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    is_lstm = cell == "lstm"
+    rng = np.random.default_rng(3)
+    Dir = 2 if bidirectional else 1
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    states = [rng.standard_normal((num_layers * Dir, B, H)).astype(np.float32)
+              for _ in range(2 if is_lstm else 1)]
+    x_t = torch.tensor(x, requires_grad=True)
+    states_t = [torch.tensor(s, requires_grad=True) for s in states]
+    output, final = ours.forward(x, tuple(states) if is_lstm else states[0])
+    output_t, final_t = theirs(x_t, tuple(states_t) if is_lstm else states_t[0])
+    finals = list(final) if is_lstm else [final]
+    finals_t = list(final_t) if is_lstm else [final_t]
+    doutput = rng.standard_normal(output.shape).astype(np.float32)
+    dfinals = [rng.standard_normal(f.shape).astype(np.float32) for f in finals]
+    loss = (output_t * torch.from_numpy(doutput)).sum()
+    for f_t, g in zip(finals_t, dfinals):
+        loss = loss + (f_t * torch.from_numpy(g)).sum()
+    loss.backward()
+    dx, dstates0, grads = ours.backward(doutput, tuple(dfinals) if is_lstm else dfinals[0])
+
+    named = dict(theirs.named_parameters())
+    pairs = [(output, output_t), (dx, x_t.grad)]
+    pairs += list(zip(finals, finals_t))
+    pairs += list(zip(dstates0 if is_lstm else [dstates0], [s.grad for s in states_t]))
+    pairs += [(g, named[k].grad) for k, g in grads.items()]
+    assert list(grads) == list(named)
+    for ours_value, theirs_value in pairs:
+        assert ours_value.dtype == np.float32
+        np.testing.assert_allclose(ours_value, theirs_value.detach().numpy(), rtol=RTOL32,
+                                   atol=ATOL32)
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_float32_layer_keeps_float32_everywhere(cls):
+    """Parameters, outputs, states and every gradient stay float32 (no silent float64)."""
+    layer = cls(D, H, num_layers=2, bidirectional=True, dtype=np.float32, seed=0)
+    assert all(v.dtype == np.float32 for v in layer.state_dict().values())
+    layer.load_state_dict({k: v.astype(np.float64) for k, v in layer.state_dict().items()})
+    assert all(v.dtype == np.float32 for v in layer.parameters().values())
+    x = np.random.default_rng(0).standard_normal((T, B, D)).astype(np.float32)
+    output, final = layer.forward(x)
+    dx, dstate0, grads = layer.backward(np.ones_like(output))
+    arrays = [output, dx, *(final if cls is LSTM else (final,)),
+              *(dstate0 if cls is LSTM else (dstate0,)), *grads.values()]
+    assert [a.dtype for a in arrays] == [np.float32] * len(arrays)
+
+
+# ----- parameters ----------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_default_init_is_torchs_uniform_bound(cls):
+    """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), as torch.nn: with thousands of draws the
+    extremes come within 2 % of both ends (a bound of 1/H is 6 times smaller at H = 36)."""
+    hidden = 36
+    layer = cls(8, hidden, num_layers=2, seed=0)
+    bound = 1 / np.sqrt(hidden)
+    values = np.concatenate([v.ravel() for v in layer.state_dict().values()])
+    assert values.size > 2000                              # P(max < 0.98 bound) < 1e-8
+    assert values.max() <= bound and values.min() >= -bound
+    assert values.max() > 0.98 * bound and values.min() < -0.98 * bound
+    for v in layer.state_dict().values():                  # each tensor spans the range
+        assert np.abs(v).max() > 0.5 * bound
+    torch_values = torch.cat([p.detach().ravel() for p in
+                              getattr(torch.nn, cls.__name__)(8, hidden, 2).parameters()])
+    assert abs(values.std() - torch_values.std().item()) < 0.05 * values.std()
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_seed_repeats_the_init_and_other_seeds_change_it(cls):
+    a, b, c = (cls(3, 4, seed=s).state_dict() for s in (5, 5, 6))
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+        assert not np.array_equal(a[k], c[k])
+    assert cls(3, 4, dtype=np.float32, seed=5).state_dict()["weight_hh_l0"].dtype == np.float32
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_state_dict_is_a_copy_and_load_state_dict_copies(cls):
+    """The docstrings promise copies: changing what state_dict() returned, or the dict that
+    was loaded, leaves the layer as it was."""
+    layer = cls(D, H, seed=0)
+    x = np.random.default_rng(0).standard_normal((T, B, D))
+    out, _ = layer.forward(x)
+    state = layer.state_dict()
+    for v in state.values():
+        v += 1.0
+    np.testing.assert_array_equal(layer.forward(x)[0], out)
+    assert not np.array_equal(layer.state_dict()["weight_ih_l0"], state["weight_ih_l0"])
+
+    other = cls(D, H, seed=1)
+    loaded = other.state_dict()
+    layer.load_state_dict(loaded)
+    out_loaded, _ = layer.forward(x)
+    for v in loaded.values():
+        v *= 2.0
+    np.testing.assert_array_equal(layer.forward(x)[0], out_loaded)
+    assert all(not np.shares_memory(p, v)
+               for p in layer.parameters().values() for v in loaded.values())
+
+
+def test_load_state_dict_casts_to_the_layers_dtype():
+    layer = LSTM(D, H, dtype=np.float32, seed=0)
+    state = LSTM(D, H, seed=1).state_dict()                 # float64
+    layer.load_state_dict(state)
+    for k, v in layer.state_dict().items():
+        assert v.dtype == np.float32
+        np.testing.assert_array_equal(v, state[k].astype(np.float32))
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -156,6 +156,49 @@ def test_sequence_equals_torch_lstm():
     assert relative_error(c_n, c_n_t[0].detach().numpy()) < TORCH_TOL
 
 
+# float32: both libraries round every operation to float32, in their own order; values and
+# gradients are of order 1, so they agree to a few units of float32's 6e-8 times D + H terms.
+RTOL32, ATOL32 = 1e-4, 1e-5
+
+
+def test_float32_step_and_sequence_equal_torch_in_float32():
+    """Every output and gradient stays float32 and equals torch.nn.LSTMCell / LSTM in float32."""
+    x, h0, c0, W, U, b = (a.astype(np.float32) for a in make(T=4, B=3))
+    rng = np.random.default_rng(4)
+    dh = rng.standard_normal((4, 3, 5)).astype(np.float32)
+    dc = rng.standard_normal((3, 5)).astype(np.float32)
+    h, c, cache = lstm_step_forward(x[0], h0, c0, W, U, b)
+    step_grads = lstm_step_backward(dh[0], dc, cache)
+    hs, c_n, cache = lstm_forward(x, h0, c0, W, U, b)
+    seq_grads = lstm_backward(dh, dc, cache)
+    for a in (h, c, *step_grads, hs, c_n, *seq_grads):
+        assert a.dtype == np.float32
+
+    cell = torch.nn.LSTMCell(4, 5)
+    lstm = torch.nn.LSTM(4, 5)
+    with torch.no_grad():
+        for m, sfx in ((cell, ""), (lstm, "_l0")):
+            getattr(m, "weight_ih" + sfx).copy_(torch.from_numpy(W))
+            getattr(m, "weight_hh" + sfx).copy_(torch.from_numpy(U))
+            getattr(m, "bias_ih" + sfx).copy_(torch.from_numpy(b))
+            getattr(m, "bias_hh" + sfx).zero_()
+    xt, ht, ct = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    h_t, c_t = cell(xt[0], (ht, ct))
+    ((h_t * torch.from_numpy(dh[0])).sum() + (c_t * torch.from_numpy(dc)).sum()).backward()
+    want = [h_t, c_t, xt.grad[0], ht.grad, ct.grad, cell.weight_ih.grad, cell.weight_hh.grad,
+            cell.bias_ih.grad]
+    for ours, theirs in zip([h, c, *step_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=RTOL32, atol=ATOL32)
+
+    xt, ht, ct = (torch.tensor(a, requires_grad=True) for a in (x, h0[None], c0[None]))
+    out, (_, c_nt) = lstm(xt, (ht, ct))
+    ((out * torch.from_numpy(dh)).sum() + (c_nt[0] * torch.from_numpy(dc)).sum()).backward()
+    want = [out, c_nt[0], xt.grad, ht.grad[0], ct.grad[0], lstm.weight_ih_l0.grad,
+            lstm.weight_hh_l0.grad, lstm.bias_ih_l0.grad]
+    for ours, theirs in zip([hs, c_n, *seq_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=RTOL32, atol=ATOL32)
+
+
 def test_inputs_are_not_modified():
     args = make(T=3)
     copies = [a.copy() for a in args]

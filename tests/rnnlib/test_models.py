@@ -94,6 +94,34 @@ def test_forecaster_shapes_match_make_windows(T, B, D, horizon):
     assert y.shape == (horizon, B, D)
 
 
+@given(T=st.integers(1, 4), B=st.integers(2, 4), D=st.integers(1, 3), horizon=st.integers(2, 4),
+       cell=st.sampled_from(CELLS))
+def test_forecaster_step_k_of_window_b_is_block_k_of_its_head(T, B, D, horizon, cell):
+    """y_hat[k, b] is the k-th block of D values of V h_T[b] + b_y, as make_windows lays out
+    y[k, b] = the (k+1)-th value after window b: no mixing of the horizon and batch axes."""
+    torch.manual_seed(0)
+    model = Forecaster(D, 4, horizon, cell=cell).double()
+    x = torch.randn(T, B, D, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    y = model(x)
+    h, _ = model.rnn(x)
+    flat = model.head(h[-1])                                # (B, horizon * D)
+    for k in range(horizon):
+        for b in range(B):
+            torch.testing.assert_close(y[k, b], flat[b, k * D:(k + 1) * D], rtol=0, atol=0)
+
+
+def test_forecaster_windows_are_independent():
+    """Changing window 0 changes its forecast only (a scrambled reshape mixes windows)."""
+    torch.manual_seed(0)
+    model = Forecaster(2, 4, horizon=3).double()
+    x = torch.randn(5, 4, 2, dtype=torch.float64)
+    other = x.clone()
+    other[:, 0] += 1
+    y, y_other = model(x), model(other)
+    torch.testing.assert_close(y_other[:, 1:], y[:, 1:], rtol=0, atol=0)
+    assert (y_other[:, 0] - y[:, 0]).abs().min() > 0
+
+
 def test_forecaster_rejects_the_wrong_input_size():
     with pytest.raises(ValueError, match=r"x: expected shape \(T, B, D=2\), got \(5, 3, 1\)"):
         Forecaster(2, 4)(torch.randn(5, 3, 1))

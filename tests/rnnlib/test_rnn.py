@@ -136,6 +136,45 @@ def test_float32_runs_in_float32():
     assert all(g.dtype == np.float32 for g in rnn_backward(np.ones_like(h), cache))
 
 
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_float32_step_and_sequence_equal_torch_in_float32(nonlinearity):
+    """float32 throughout, and torch.nn.RNNCell / RNN's float32 numbers up to float32's
+    rounding (values and gradients of order 1, a few units of 6e-8 per operation)."""
+    rng = np.random.default_rng(5)
+    W, U, b_h = (p.astype(np.float32) for p in make_params(rng, 3, 4))
+    x = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    h0 = rng.standard_normal((2, 4)).astype(np.float32)
+    dh = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    h1, step_cache = rnn_step_forward(x[0], h0, W, U, b_h, nonlinearity)
+    step_grads = rnn_step_backward(dh[0], step_cache)
+    h, cache = rnn_forward(x, h0, W, U, b_h, nonlinearity)
+    seq_grads = rnn_backward(dh, cache)
+    for a in (h1, *step_grads, h, *seq_grads):
+        assert a.dtype == np.float32
+
+    cell, rnn = torch.nn.RNNCell(3, 4, nonlinearity=nonlinearity), torch.nn.RNN(
+        3, 4, nonlinearity=nonlinearity)
+    with torch.no_grad():
+        for m, sfx in ((cell, ""), (rnn, "_l0")):
+            getattr(m, "weight_ih" + sfx).copy_(torch.from_numpy(W))
+            getattr(m, "weight_hh" + sfx).copy_(torch.from_numpy(U))
+            getattr(m, "bias_ih" + sfx).copy_(torch.from_numpy(b_h))
+            getattr(m, "bias_hh" + sfx).zero_()
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    h_t = cell(xt[0], ht)
+    (h_t * torch.from_numpy(dh[0])).sum().backward()
+    want = [h_t, xt.grad[0], ht.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad]
+    for ours, theirs in zip([h1, *step_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True)
+    out, _ = rnn(xt, ht)
+    (out * torch.from_numpy(dh)).sum().backward()
+    want = [out, xt.grad, ht.grad[0], rnn.weight_ih_l0.grad, rnn.weight_hh_l0.grad,
+            rnn.bias_ih_l0.grad]
+    for ours, theirs in zip([h, *seq_grads], want):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda W, U, b: rnn_forward(np.zeros((3, 2, 5)), None, W, U, b),
      r"x: expected shape \(T, B, D=3\), got \(3, 2, 5\)"),

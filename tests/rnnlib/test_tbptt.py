@@ -50,8 +50,12 @@ def test_k1_equals_k2_equals_T_is_full_bptt():
     np.testing.assert_array_equal(chunk.h_last, h_last)
 
 
-def _torch_tbptt(x, y, params, h0, k1, k2, lr):
+TORCH_F = {"tanh": torch.tanh, "relu": torch.relu}
+
+
+def _torch_tbptt(x, y, params, h0, k1, k2, lr, nonlinearity="tanh"):
     """Reference: the same definition written with torch autograd and detach, plain SGD."""
+    f = TORCH_F[nonlinearity]
     p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     xt, yt = torch.tensor(x), torch.tensor(y)
     states = [torch.tensor(h0)]                          # states[s] = h_s, detached
@@ -61,7 +65,7 @@ def _torch_tbptt(x, y, params, h0, k1, k2, lr):
         h = states[s0].detach()                          # the cut: h_{s0} is a constant
         loss = 0
         for s in range(s0, stop):
-            h = torch.tanh(xt[s] @ p["W"].T + p["b_h"] + h @ p["U"].T)
+            h = f(xt[s] @ p["W"].T + p["b_h"] + h @ p["U"].T)
             if s + 1 < len(states):
                 states[s + 1] = h.detach()
             else:
@@ -80,13 +84,14 @@ def _torch_tbptt(x, y, params, h0, k1, k2, lr):
     return out
 
 
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 @pytest.mark.parametrize("k1,k2", [(3, 3), (2, 5), (3, 4), (4, 10), (1, 1)])
-def test_truncated_gradients_equal_torch_with_detach(k1, k2):
+def test_truncated_gradients_equal_torch_with_detach(k1, k2, nonlinearity):
     x, y, params, h0 = _problem()
-    ref = _torch_tbptt(x, y, params, h0, k1, k2, lr=0.1)
+    ref = _torch_tbptt(x, y, params, h0, k1, k2, lr=0.1, nonlinearity=nonlinearity)
     opt = SGD(params, lr=0.1)
     chunks = []
-    for chunk in tbptt_chunks(x, y, params, k1, k2, h0=h0):
+    for chunk in tbptt_chunks(x, y, params, k1, k2, h0=h0, nonlinearity=nonlinearity):
         chunks.append(chunk)
         opt.step(chunk.grads)
     assert len(chunks) == len(ref)
@@ -158,6 +163,55 @@ def test_train_learns_a_periodic_stream_and_clips():
     assert np.mean(hist.losses[-5:]) < 0.1 * np.mean(hist.losses[:5])
 
 
+def test_relu_is_not_tanh_here():
+    """The relu cases above can fail: on this problem relu and tanh give other losses."""
+    x, y, params, h0 = _problem()
+    (tanh,) = tbptt_chunks(x, y, params, 10, h0=h0)
+    (relu,) = tbptt_chunks(x, y, params, 10, h0=h0, nonlinearity="relu")
+    assert abs(relu.loss - tanh.loss) > 1e-3 * abs(tanh.loss)
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_train_passes_the_nonlinearity_on(nonlinearity):
+    """tbptt_train's losses and updated weights are those of the torch loop with the same f."""
+    x, y, params, h0 = _problem(T=9)
+    ref = _torch_tbptt(x, y, {k: v.copy() for k, v in params.items()}, h0, 3, 5, lr=0.1,
+                       nonlinearity=nonlinearity)
+    hist = tbptt_train(x, y, params, SGD(params, lr=0.1), k1=3, k2=5, h0=h0,
+                       nonlinearity=nonlinearity)
+    np.testing.assert_allclose(hist.losses, [loss for loss, _ in ref], rtol=1e-12)
+    for (_, grads), norm in zip(ref, hist.grad_norms):
+        assert norm == pytest.approx(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())),
+                                     rel=1e-10)
+
+
+@pytest.mark.parametrize("max_norm", [1e-3, 0.5])
+def test_train_steps_with_the_clipped_gradients(max_norm):
+    """One chunk, plain SGD with lr 1: the weights move by exactly the clipped gradients, whose
+    global norm is max_norm; the history reports the norm before clipping."""
+    x, y, params, h0 = _problem()
+    (chunk,) = tbptt_chunks(x, y, params, 10, h0=h0)     # the gradients at the start
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in chunk.grads.values()))
+    assert norm > 2 * max_norm                           # so that clipping acts
+    before = {k: v.copy() for k, v in params.items()}
+    hist = tbptt_train(x, y, params, SGD(params, lr=1.0), k1=10, h0=h0, max_norm=max_norm)
+    assert hist.grad_norms == [pytest.approx(norm, rel=1e-12)]
+    moved = {k: before[k] - params[k] for k in params}
+    for k, g in chunk.grads.items():
+        np.testing.assert_allclose(moved[k], g * (max_norm / norm), rtol=1e-9, atol=1e-15)
+    assert np.sqrt(sum(np.sum(m ** 2) for m in moved.values())) == pytest.approx(max_norm,
+                                                                                rel=1e-9)
+
+
+def test_train_without_max_norm_steps_with_the_full_gradients():
+    x, y, params, h0 = _problem()
+    (chunk,) = tbptt_chunks(x, y, params, 10, h0=h0)
+    before = {k: v.copy() for k, v in params.items()}
+    tbptt_train(x, y, params, SGD(params, lr=1.0), k1=10, h0=h0)
+    for k, g in chunk.grads.items():
+        np.testing.assert_allclose(before[k] - params[k], g, rtol=1e-9, atol=1e-15)
+
+
 def test_mse_targets():
     x, _, params, h0 = _problem(K=2)
     y = np.random.default_rng(1).standard_normal(x.shape[:2] + (2,))
@@ -167,10 +221,41 @@ def test_mse_targets():
                                                 y)[0], rel=1e-13)
 
 
+def test_train_passes_the_loss_on():
+    """tbptt_train with mse_loss reports the MSE of the chunk (not the default cross-entropy)."""
+    x, _, params, h0 = _problem(K=2)
+    y = np.random.default_rng(1).standard_normal(x.shape[:2] + (2,))
+    (chunk,) = tbptt_chunks(x, y, params, 10, h0=h0, loss_fn=mse_loss)
+    hist = tbptt_train(x, y, params, SGD(params, lr=0.1), k1=10, h0=h0, loss_fn=mse_loss)
+    assert hist.losses == [chunk.loss]
+
+
+def test_float32_stream_stays_float32():
+    """Stored states, losses' gradients and the carried state keep the stream's float32."""
+    x, y, params, h0 = _problem()
+    params32 = {k: v.astype(np.float32) for k, v in params.items()}
+    chunks = list(tbptt_chunks(x.astype(np.float32), y, params32, 3, 5, h0=h0.astype(np.float32)))
+    assert len(chunks) == 4
+    for chunk in chunks:
+        assert chunk.h_last.dtype == np.float32
+        assert all(g.dtype == np.float32 for g in chunk.grads.values())
+    (full,) = tbptt_chunks(x, y, params, 10, h0=h0)
+    (full32,) = tbptt_chunks(x.astype(np.float32), y, params32, 10, h0=h0.astype(np.float32))
+    assert full32.loss == pytest.approx(full.loss, rel=1e-5)
+    (zero_h0,) = tbptt_chunks(x.astype(np.float32), y, params32, 10)    # default h0: zeros
+    assert zero_h0.h_last.dtype == np.float32
+
+
 def test_bad_input():
     x, y, params, h0 = _problem()
     with pytest.raises(ValueError, match=r"1 <= k1 <= k2, got k1=3, k2=2"):
         tbptt_chunks(x, y, params, 3, 2)
+    for k1, k2 in ((0, 0), (0, 2), (1.5, 2), (2, 2.5)):
+        with pytest.raises(ValueError, match=rf"1 <= k1 <= k2, got k1={k1}, k2={k2}"):
+            tbptt_chunks(x, y, params, k1, k2)
+    with pytest.raises(ValueError, match=r"x: expected at least one time step, got shape "
+                                         r"\(0, 2, 3\)"):
+        tbptt_chunks(x[:0], y[:0], params, 3)
     with pytest.raises(ValueError, match=r"x: expected shape \(T, B, D=3\), got \(10, 2, 4\)"):
         tbptt_chunks(np.zeros((10, 2, 4)), y, params, 3)
     with pytest.raises(ValueError, match=r"y: expected leading shape \(T=10, B=2\), got \(9, 2\)"):
