@@ -161,7 +161,7 @@ def test_sequence_equals_torch_lstm():
 RTOL32, ATOL32 = 1e-4, 1e-5
 
 
-def test_float32_step_and_sequence_equal_torch_in_float32():
+def test_float32_step_and_sequence_equal_torch_in_float32(load_torch_weights):
     """Every output and gradient stays float32 and equals torch.nn.LSTMCell / LSTM in float32."""
     x, h0, c0, W, U, b = (a.astype(np.float32) for a in make(T=4, B=3))
     rng = np.random.default_rng(4)
@@ -176,12 +176,7 @@ def test_float32_step_and_sequence_equal_torch_in_float32():
 
     cell = torch.nn.LSTMCell(4, 5)
     lstm = torch.nn.LSTM(4, 5)
-    with torch.no_grad():
-        for m, sfx in ((cell, ""), (lstm, "_l0")):
-            getattr(m, "weight_ih" + sfx).copy_(torch.from_numpy(W))
-            getattr(m, "weight_hh" + sfx).copy_(torch.from_numpy(U))
-            getattr(m, "bias_ih" + sfx).copy_(torch.from_numpy(b))
-            getattr(m, "bias_hh" + sfx).zero_()
+    load_torch_weights(W, U, b, cell, lstm)
     xt, ht, ct = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
     h_t, c_t = cell(xt[0], (ht, ct))
     ((h_t * torch.from_numpy(dh[0])).sum() + (c_t * torch.from_numpy(dc)).sum()).backward()

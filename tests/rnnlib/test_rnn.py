@@ -137,7 +137,7 @@ def test_float32_runs_in_float32():
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_float32_step_and_sequence_equal_torch_in_float32(nonlinearity):
+def test_float32_step_and_sequence_equal_torch_in_float32(nonlinearity, load_torch_weights):
     """float32 throughout, and torch.nn.RNNCell / RNN's float32 numbers up to float32's
     rounding (values and gradients of order 1, a few units of 6e-8 per operation)."""
     rng = np.random.default_rng(5)
@@ -154,12 +154,7 @@ def test_float32_step_and_sequence_equal_torch_in_float32(nonlinearity):
 
     cell, rnn = torch.nn.RNNCell(3, 4, nonlinearity=nonlinearity), torch.nn.RNN(
         3, 4, nonlinearity=nonlinearity)
-    with torch.no_grad():
-        for m, sfx in ((cell, ""), (rnn, "_l0")):
-            getattr(m, "weight_ih" + sfx).copy_(torch.from_numpy(W))
-            getattr(m, "weight_hh" + sfx).copy_(torch.from_numpy(U))
-            getattr(m, "bias_ih" + sfx).copy_(torch.from_numpy(b_h))
-            getattr(m, "bias_hh" + sfx).zero_()
+    load_torch_weights(W, U, b_h, cell, rnn)
     xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
     h_t = cell(xt[0], ht)
     (h_t * torch.from_numpy(dh[0])).sum().backward()
