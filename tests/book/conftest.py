@@ -96,6 +96,13 @@ def _build(root, env):
 
 
 @pytest.fixture(scope="session")
+def build_book():
+    """``build_book(root)`` builds the book in ``root`` with the command ``make book`` runs:
+    (returncode, output, seconds)."""
+    return lambda root: _build(root, dict(os.environ))
+
+
+@pytest.fixture(scope="session")
 def book_build(tmp_path_factory):
     """Build the book from the tracked files in a fresh folder, then rebuild it once unchanged."""
     if not (BIN / "jupyter-book").exists():

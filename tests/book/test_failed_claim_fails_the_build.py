@@ -5,16 +5,12 @@ A one-page book with the repository's own ``_config.yml`` and extensions is buil
 command ``make book`` runs: once with a claim that holds (it builds), once with the same claim
 broken on purpose (the build fails and prints the sentence the assert protects)."""
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-BUILD_COMMAND = ["build", ".", "--path-output", ".", "-W", "-n", "--keep-going"]   # as make book
 
 PAGE = textwrap.dedent("""\
     ---
@@ -40,7 +36,7 @@ PAGE = textwrap.dedent("""\
     """)
 
 
-def _one_page_book(root, last_loss):
+def _one_page_book(root, last_loss, build_book):
     for rel in ("_config.yml", "book/_ext", "book/references.bib", "book/images/favicon.svg"):
         src, dest = REPO / rel, root / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -50,18 +46,17 @@ def _one_page_book(root, last_loss):
             shutil.copy2(src, dest)
     (root / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     (root / "page.md").write_text(PAGE.format(last=last_loss))
-    return subprocess.run([str(BIN / "jupyter-book"), *BUILD_COMMAND], cwd=root,
-                          capture_output=True, text=True)
+    return build_book(root)
 
 
 @pytest.mark.parametrize("last_loss, builds", [(1.0, True), (2.5, False)],
                          ids=["claim-holds", "claim-broken"])
-def test_a_failed_claim_fails_the_build_with_its_sentence(tmp_path, last_loss, builds):
-    proc = _one_page_book(tmp_path, last_loss)
-    output = proc.stdout + proc.stderr
+def test_a_failed_claim_fails_the_build_with_its_sentence(tmp_path, last_loss, builds,
+                                                         build_book):
+    returncode, output, _ = _one_page_book(tmp_path, last_loss, build_book)
     if builds:
-        assert proc.returncode == 0, output[-3000:]
+        assert returncode == 0, output[-3000:]
     else:
-        assert proc.returncode != 0, output[-3000:]
+        assert returncode != 0, output[-3000:]
         assert "'The loss falls below its starting value' (section A page)" in output, \
             output[-3000:]
