@@ -19,8 +19,12 @@ Usage::
     .venv/bin/python benchmarks/book_robustness.py                    # every chapter, full grid
     .venv/bin/python benchmarks/book_robustness.py --chapters 07 --seeds 0,1 --torch own
     .venv/bin/python benchmarks/book_robustness.py --jobs 2           # two runs at a time
+    .venv/bin/python benchmarks/book_robustness.py --design pairs     # 15 runs per chapter
 
 The full grid is 5 seeds x 3 torch settings x 2 OpenBLAS core types = 30 runs per chapter.
+``--design pairs`` runs half of it: every seed under every torch setting, with the OpenBLAS core
+type alternating (``(seed + torch setting's index) % 2``), so that every seed also meets both
+OpenBLAS kernels and every torch setting meets both: each pair of settings occurs at least once.
 """
 import argparse
 import ast
@@ -117,6 +121,8 @@ def parse_args(argv=None):
                    help="ATEN_CPU_CAPABILITY settings: own (unset), default, avx2")
     p.add_argument("--blas", default=",".join(BLAS_SETTINGS),
                    help="OPENBLAS_CORETYPE values (own = the machine's setting)")
+    p.add_argument("--design", choices=("full", "pairs"), default="full",
+                   help="full: every combination; pairs: every pair of settings at least once")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
     p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)   # child process: one run
@@ -126,7 +132,23 @@ def parse_args(argv=None):
             p.error(f"--torch takes {', '.join(TORCH_SETTINGS)}; got {name!r}")
     if args.jobs < 1:
         p.error(f"--jobs must be at least 1; got {args.jobs}")
+    if args.design == "pairs" and len(args.blas.split(",")) != 2:
+        p.error(f"--design pairs alternates two OpenBLAS core types; got --blas {args.blas!r}")
     return args
+
+
+def variants(seeds, torch_settings, blas_settings, design="full"):
+    """The (seed, torch setting, OpenBLAS core type) triples to run.
+
+    ``full`` is the product of the three lists. ``pairs`` keeps every (seed, torch) pair and gives
+    it the OpenBLAS core type ``blas_settings[(seed + torch index) % 2]``: with two core types,
+    every seed then meets both (over its torch settings) and every torch setting meets both (over
+    two consecutive seeds).
+    """
+    if design == "full":
+        return list(itertools.product(seeds, torch_settings, blas_settings))
+    return [(seed, t, blas_settings[(seed + i) % 2])
+            for seed in seeds for i, t in enumerate(torch_settings)]
 
 
 def main(argv=None):
@@ -135,10 +157,12 @@ def main(argv=None):
         print(json.dumps(run_chapter(Path(args.one), args.timeout)))
         return 0
     seeds = [int(s) for s in args.seeds.split(",")]
-    grid = list(itertools.product(chapter_paths(args.chapters), seeds, args.torch.split(","),
-                                  args.blas.split(",")))
-    print(f"{len(grid)} runs: chapters x seeds {args.seeds} x torch {args.torch} x "
-          f"OpenBLAS {args.blas}; {args.jobs} at a time", flush=True)
+    grid = [(path, *variant) for path in chapter_paths(args.chapters)
+            for variant in variants(seeds, args.torch.split(","), args.blas.split(","),
+                                    args.design)]
+    joined = " x " if args.design == "full" else ", every pair of "
+    print(f"{len(grid)} runs: chapters x (seeds {args.seeds}{joined}torch {args.torch}{joined}"
+          f"OpenBLAS {args.blas}); {args.jobs} at a time", flush=True)
     print("chapter | seed | torch | OpenBLAS | claims held | s | failed claims and errors",
           flush=True)
     start, bad = time.perf_counter(), 0

@@ -32,3 +32,14 @@ def test_trained_chapter_holds_its_claims_on_other_kernels_and_seed(path):
 def test_assert_counting_sees_statements_not_words():
     source = "%matplotlib inline\nx = 1\nassert x == 1, 'the sentence'\n# assert nothing\n"
     assert book_robustness.count_asserts(source) == 1
+
+
+def test_the_pairs_design_meets_every_pair_of_settings_in_half_the_runs():
+    seeds, torch_settings, blas = [0, 1, 2, 3, 4], ["own", "default", "avx2"], ["Haswell", "Prescott"]
+    runs = book_robustness.variants(seeds, torch_settings, blas, "pairs")
+    full = book_robustness.variants(seeds, torch_settings, blas, "full")
+    assert len(runs) == 15 and len(full) == 30 and set(runs) <= set(full)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        met = {(run[a], run[b]) for run in runs}
+        wanted = {(f[a], f[b]) for f in full}
+        assert met == wanted, f"settings {a} and {b}: missing {wanted - met}"
