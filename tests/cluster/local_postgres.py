@@ -1,6 +1,6 @@
 """A private PostgreSQL server for a gradebook (the idea of tests/grading/test_postgres.py).
 
-Debian's ``postgresql`` (installed with apt-get when missing), a cluster created in a temporary
+Debian's ``postgresql`` (``make system-packages`` installs it), a cluster created in a temporary
 folder, run as the ``postgres`` user (the server refuses root), listening on a unix socket only.
 Jobs on the local Slurm cluster run on this machine, so they reach the socket as nbgrader and the
 grader would reach ``postgresql://grader@db-host/course`` on a real cluster.
@@ -16,11 +16,7 @@ from pathlib import Path
 
 def pg_bin():
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and os.geteuid() == 0:
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y "
-                       "-qq postgresql", shell=True, check=True, capture_output=True)
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert found, "PostgreSQL is not installed: apt-get install -y postgresql"
+    assert found, "PostgreSQL is not installed: make system-packages (apt-get install postgresql)"
     return Path(found[-1]).parent
 
 

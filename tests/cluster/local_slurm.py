@@ -19,15 +19,9 @@ COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch")
 
 
 def missing_commands():
+    """The Slurm and munge commands this machine lacks (``make system-packages`` installs them:
+    slurm-wlm and munge are in the Makefile's DEBIAN_CHECKS)."""
     return [c for c in COMMANDS if not shutil.which(c) and not Path("/usr/sbin", c).exists()]
-
-
-def install_if_missing():
-    """``apt-get install slurm-wlm munge`` when absent (as ``make system-packages`` does)."""
-    if missing_commands() and os.geteuid() == 0:
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install "
-                       "-y -qq slurm-wlm munge", shell=True, check=True, capture_output=True)
-    return missing_commands()
 
 
 def free_ports(n):
@@ -133,10 +127,16 @@ class LocalSlurm:
         while not ready():
             dead = [p.args[0] for p in self.procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
-                logs = "\n".join(f"== {p}\n{p.read_text()[-2000:]}"
-                                 for p in sorted((self.dir / "log").glob("*")))
-                raise RuntimeError(f"Slurm did not come up ({what}); exited: {dead}\n{logs}")
+                raise RuntimeError(f"Slurm did not come up ({what}); exited: {dead}\n"
+                                   f"{self.logs(2000)}")
             time.sleep(0.2)
+
+    def logs(self, tail=3000):
+        """The end of every daemon's log (slurmctld, each slurmd, munged): why a job could not
+        start, or was ended by the cluster rather than by its own command."""
+        files = [*sorted((self.dir / "log").glob("*")), self.dir / "munge" / "munged.log"]
+        return "\n".join(f"== {p}\n{p.read_text(errors='replace')[-tail:]}"
+                         for p in files if p.is_file())
 
     def run(self, *args, check=False, **kwargs):
         return subprocess.run(args, env=self.env(), capture_output=True, text=True,

@@ -28,7 +28,7 @@ from course.grading import gradebook
 
 from .class_of import ASSIGNMENT, NOTEBOOK, course_folder, write_class
 from .local_postgres import postgres
-from .local_slurm import LocalSlurm, install_if_missing
+from .local_slurm import LocalSlurm, missing_commands
 from .recipe import recipe_for, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster-slurm")]
@@ -42,8 +42,21 @@ def scores(db_url, students):
             for s in students}
 
 
+def why(cluster, course, job, states):
+    """A failed assert's message: each shard's state and exit code, each shard's own output (its
+    Slurm log: the grading command's stdout and stderr, the causes of an exit status 1), and the
+    end of the daemons' logs (a job the cluster could not start or ended itself)."""
+    folder = course / "grading" / ASSIGNMENT
+    shards = []
+    for k, state in sorted(states.items(), key=str):
+        log = folder / f"slurm-{job}_{k}.log"
+        shards.append(f"== shard {k}: {state}, {log.name}:\n"
+                      + (log.read_text(errors="replace") if log.exists() else "(no log)"))
+    return "\n".join([f"job {job}: {states}", *shards, cluster.logs()])
+
+
 def test_the_pages_job_array_grades_a_class_into_postgres():
-    missing = install_if_missing()
+    missing = missing_commands()
     assert not missing, f"Slurm is not installed ({missing}): make system-packages"
     work = Path(tempfile.mkdtemp(prefix="cluster-", dir="/tmp"))
     try:
@@ -76,7 +89,8 @@ def test_the_pages_job_array_grades_a_class_into_postgres():
             cluster.wait_idle(300)
             states = cluster.tasks(job)
             assert {k: s for k, (s, _) in states.items()} == {
-                k: "CANCELLED" if k == CANCELLED else "COMPLETED" for k in range(SHARDS)}, states
+                k: "CANCELLED" if k == CANCELLED else "COMPLETED" for k in range(SHARDS)}, \
+                why(cluster, course, job, states)
             graded_first = set(PROGRESS.findall("".join(
                 (course / "grading" / ASSIGNMENT / f"slurm-{job}_{k}.log").read_text()
                 for k in range(SHARDS))))
@@ -85,7 +99,8 @@ def test_the_pages_job_array_grades_a_class_into_postgres():
             again = submit(cluster, recipe_for(course, python, db_url, SHARDS, cpus=1,
                                                array=CANCELLED))
             cluster.wait_idle(300)
-            assert cluster.tasks(again)[CANCELLED][0] == "COMPLETED", cluster.tasks(again)
+            states = cluster.tasks(again)
+            assert states[CANCELLED][0] == "COMPLETED", why(cluster, course, again, states)
             print(f"the job array, a shard cancelled and resubmitted: "
                   f"{time.monotonic() - start:.0f} s")
 
