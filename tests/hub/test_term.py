@@ -17,6 +17,8 @@ before and after Fetch, ``04-ran`` the notebook after Run All (bob's failing tes
 ``05-submitted``, ``06-feedback`` their feedback page; ``prof<tag>-01-formgrader`` the
 instructor's formgrader (user names carry a random tag).
 """
+import asyncio
+import concurrent.futures
 import csv
 import html
 import json
@@ -92,25 +94,34 @@ def term():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: make system-packages (apt-get install chromium)")
     assert install_proxy(), "configurable-http-proxy is missing: make hub-proxy"
-    from playwright.sync_api import sync_playwright
     shots = SHOTS
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     print(f"screenshots: {shots}")
     seen = {"shots": shots}
-    with running_hub() as hub, sync_playwright() as playwright:
+    with running_hub() as hub:
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            thread.submit(browse, hub, seen).result()
+        yield seen | {"hub": hub}
+
+
+def browse(hub, seen):
+    """The whole term in the browser, in a thread of its own that ends with it. Playwright's
+    sync API marks its event loop as running in the thread that drives the browser, from the
+    first call to stop(): in pytest's thread, a test run meanwhile, or after a stop that did
+    not happen, could not start asyncio (asyncio.run refuses beside a running loop)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            try:
-                run_term(hub, browser, seen)
-            except BaseException:   # what each person's browser showed when the term broke
-                for person in seen.get("people", {}).values():
-                    try:
-                        print(f"failed: {person.shot('failed')}")
-                    except Exception:
-                        pass
-                raise
-            yield seen | {"hub": hub}
+            run_term(hub, browser, seen)
+        except BaseException:   # what each person's browser showed when the term broke
+            for person in seen.get("people", {}).values():
+                try:
+                    print(f"failed: {person.shot('failed')}")
+                except Exception:
+                    pass
+            raise
         finally:
             browser.close()
 
@@ -202,6 +213,15 @@ def tries(hub, student, other):
            "above the server's root": request.get(
                student.base + f"api/contents/..%2F{other}").status}
     return {"terminal": found, "web": web, "raw": out}
+
+
+def test_the_browser_leaves_no_event_loop_in_pytests_thread(term):
+    """Tests that start asyncio may run after this module on the same worker: in a full suite
+    run, tests/assignments' lab terminal test, on the worker that had run this module, found an
+    event loop running in its thread (Playwright's, while it drove the browser here)."""
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+    assert asyncio.run(asyncio.sleep(0, "asyncio starts")) == "asyncio starts"
 
 
 def test_students_lab_has_the_assignment_list_and_no_instructor_tools(term):
