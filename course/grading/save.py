@@ -26,12 +26,13 @@ HOST = socket.gethostname()
 
 
 def _left_by_a_dead_run(tmp, name):
-    """Whether ``tmp`` (``.<name>.<host>.<pid>.tmp``) was staged on this host by a process that
-    no longer runs. Another process's file is its own until it moves it into place: shards of
-    one class write the same grade table, often at the same moment, and a course folder shared
-    by cluster nodes holds other hosts' files, whose processes this host cannot see."""
+    """Whether ``tmp`` (``.<name>.<host>.<pid>.tmp``; ``.<name>.<pid>.tmp`` from an older grader)
+    was staged on this host by a process that no longer runs. Another process's file is its own
+    until it moves it into place: shards of one class write the same grade table, often at the
+    same moment, and a course folder shared by cluster nodes holds other hosts' files, whose
+    processes this host cannot see."""
     host, _, pid = tmp.name[len(name) + 2:-len(".tmp")].rpartition(".")
-    if host != HOST or not pid.isdigit():
+    if host not in (HOST, "") or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
