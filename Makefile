@@ -12,7 +12,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 PINS_HASH := $(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.pins-$(PINS_HASH)
-SYSTEM_STAMP := $(VENV)/.system-packages
 PORT ?= 8000
 JOBS ?= $(shell nproc)
 
@@ -38,18 +37,22 @@ $(STAMP):
 	@rm -f $(VENV)/.pins-*
 	@touch $@
 
-# Debian packages the tests need: chromium (browser tests of the book), bubblewrap (grading
-# sandbox), postgresql (the gradebook test starts a private server itself).
-DEBIAN_PACKAGES := chromium bubblewrap postgresql
-system-packages: $(SYSTEM_STAMP)
-
-$(SYSTEM_STAMP): | $(STAMP)
-	@if ! command -v chromium >/dev/null || ! command -v bwrap >/dev/null \
-	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo ">> installing Debian packages: $(DEBIAN_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+# Debian packages the tests need, each installed only when its command is missing (so that a
+# machine that has it from elsewhere, e.g. Node.js from NodeSource, keeps it): chromium (browser
+# tests), bubblewrap (grading sandbox), postgresql (the gradebook tests start a private server),
+# slurm-wlm and munge (the cluster test starts a one-node Slurm), nodejs and npm (the hub's
+# proxy). The check runs every time (a few `command -v`, well under a second); apt-get runs only
+# when something is missing, so a package added to this list is installed on the next run.
+DEBIAN_CHECKS := chromium:chromium bwrap:bubblewrap \
+  /usr/lib/postgresql/*/bin/initdb:postgresql slurmctld:slurm-wlm munged:munge \
+  node:nodejs npm:npm
+system-packages: | $(STAMP)
+	@missing=""; for check in $(DEBIAN_CHECKS); do \
+	  command -v $${check%%:*} >/dev/null 2>&1 || missing="$$missing $${check#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo ">> installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@touch $@
 
 # Pages re-execute only when their own code changes (jupyter-cache). They also run the code they
 # import (rnnlib, the chapters' helper modules): when that changes, the execution cache and
@@ -70,7 +73,7 @@ serve:
 	@echo ">> serving http://127.0.0.1:$(PORT)/"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-test: venv system-packages
+test: venv system-packages hub-proxy
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 # Regenerate the student versions in assignments/ from the instructor sources in solutions/.
@@ -95,6 +98,37 @@ clean:
 # when a submission could not be graded because the grader failed (listed, nothing recorded).
 grade: venv system-packages
 	$(BIN)/python -m course.grading "$(ASSIGNMENT)" "$(or $(SUBMISSIONS),submitted)" $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_FLAGS)
+
+# The course on JupyterHub (book/instructors.md, "Running the course on JupyterHub"), as root:
+#   make hub [STUDENTS=3] [HUB_PORT=8000] [HUB_STATE=hub-state] [INSTRUCTOR=instructor]
+#            [HUB_FLAGS="--existing-users --students ann,ben"]   (python -m course.hub up -h)
+# sets up the trial users, nbgrader's exchange and the instructor's course copy, then runs
+# JupyterHub on 127.0.0.1:$(HUB_PORT) in the foreground (Ctrl-C stops it and every user's server).
+# make hub-remove-users deletes the users it created. The proxy (configurable-http-proxy, npm) is
+# installed into course/hub/node_modules from course/hub/package-lock.json.
+HUB_STATE ?= hub-state
+HUB_PORT ?= 8000
+STUDENTS ?= 3
+INSTRUCTOR ?= instructor
+# keyed on the lock file's content, as .venv is on the pins
+HUB_PROXY := course/hub/node_modules/.lock-$(shell cat course/hub/package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+.PHONY: hub hub-proxy hub-remove-users
+
+hub-proxy: $(HUB_PROXY)
+# npm and Node.js: Debian's (nodejs 18 in Debian 12 runs the pinned proxy) when npm is missing
+$(HUB_PROXY):
+	@command -v npm >/dev/null || { echo ">> installing Debian packages: nodejs npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd course/hub && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub: venv hub-proxy
+	$(BIN)/python -m course.hub up --state $(HUB_STATE) --port $(HUB_PORT) \
+	  --instructor $(INSTRUCTOR) --students $(STUDENTS) $(HUB_FLAGS)
+
+hub-remove-users:
+	$(BIN)/python -m course.hub remove-users --state $(HUB_STATE)
+
 
 # Mutation testing of rnnlib against its fast tests (tests/rnnlib -m "not slow"; mutmut, set up in
 # pyproject.toml): prints the score and every surviving mutant not listed with its reason in

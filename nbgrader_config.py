@@ -18,6 +18,10 @@ c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this f
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
+# The course's name in nbgrader's exchange (release_assignment, fetch, submit, collect, feedback)
+# and on students' Assignment List. Where the exchange is belongs to the machine, not the course:
+# the hub (course/hub) tells every user's Jupyter; without it nbgrader uses /srv/nbgrader/exchange.
+c.CourseDirectory.course_id = "rnn"
 # Anything in a source folder is copied into the release, solutions included: keep only notebooks
 # (and data they need) there. Editor and Python leftovers are never released.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md", ".DS_Store"]

@@ -8,8 +8,10 @@ the record last. A file that cannot be written (a full disk) or a gradebook that
 reached is a :class:`~.faults.GraderFault`: the staged files are removed and nothing of the
 student is recorded.
 """
+import glob
 import json
 import os
+import socket
 from pathlib import Path
 
 from . import gradebook, report
@@ -20,13 +22,35 @@ from .notebook import SubmissionError, find_notebook, read_json_notebook
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")   # what nbgrader's exchange needs
 
 
+HOST = socket.gethostname()
+
+
+def _left_by_a_dead_run(tmp, name):
+    """Whether ``tmp`` (``.<name>.<host>.<pid>.tmp``; ``.<name>.<pid>.tmp`` from an older grader)
+    was staged on this host by a process that no longer runs. Another process's file is its own
+    until it moves it into place: shards of one class write the same grade table, often at the
+    same moment, and a course folder shared by cluster nodes holds other hosts' files, whose
+    processes this host cannot see."""
+    host, _, pid = tmp.name[len(name) + 2:-len(".tmp")].rpartition(".")
+    if host not in (HOST, "") or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:   # alive, another user's
+        return False
+    return False
+
+
 def stage(path, data):
     """Write ``data`` beside ``path`` under a temporary name; return (temporary, final)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):   # left by a killed run
-        stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if _left_by_a_dead_run(stale, path.name):
+            stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
             f.write(data if isinstance(data, bytes) else data.encode())

@@ -6,6 +6,7 @@ want of an exchange, and a terminal in which the validate command the notebooks,
 the students' page give works as typed and prints the tests' hints in full.
 """
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -151,13 +152,21 @@ async def _terminal(server, commands, marker, timeout=300):
     return out
 
 
+def run_coroutine(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: the test's thread may hold another
+    library's event loop (Playwright's sync API marks its loop as running in the thread that
+    uses it), and asyncio.run refuses to start beside a running loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def test_the_validate_command_works_as_typed_in_a_lab_terminal(server):
     nb = read(REPO / "assignments" / "assignment1" / "assignment1.ipynb")
     nb = with_cell(solved(nb, read(REPO / "solutions" / "assignment1" / "assignment1.ipynb")),
                    "task1_4_softmax_cross_entropy", SUMMED_LOSS)
     nbformat.write(nb, str(server["work"] / "assignment1" / "assignment1.ipynb"))
-    out = asyncio.run(_terminal(server, f"pwd; command -v nbgrader; {COMMAND}; echo DO''NE\r",
-                                "DONE\r\n"))
+    out = run_coroutine(_terminal(
+        server, f"pwd; command -v nbgrader; {COMMAND}; echo DO''NE\r", "DONE\r\n"))
     clean = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", out).replace("\r", "")
     assert f"\n{server['work']}\n" in clean, clean
     assert f"\n{Path(sys.executable).parent}/nbgrader\n" in clean, clean

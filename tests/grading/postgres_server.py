@@ -1,6 +1,6 @@
 """A private PostgreSQL server for the gradebook tests: a cluster in a temporary folder.
 
-Debian's ``postgresql`` package (installed with apt-get when missing), listening on a unix socket
+Debian's ``postgresql`` package (``make system-packages`` installs it), listening on a unix socket
 only, run as the ``postgres`` user (the server refuses root). ``stop()`` and ``start()`` let a
 test take the server away in the middle of a grading run and bring it back.
 """
@@ -16,11 +16,7 @@ AS_POSTGRES = ["runuser", "-u", "postgres", "--"]
 
 def pg_bin():
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and os.geteuid() == 0:
-        subprocess.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y "
-                       "-qq postgresql", shell=True, check=True, capture_output=True)
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    assert found, "PostgreSQL is not installed: apt-get install -y postgresql"
+    assert found, "PostgreSQL is not installed: make system-packages (apt-get install postgresql)"
     return Path(found[-1]).parent
 
 

@@ -1,9 +1,9 @@
 """The gradebook on a real PostgreSQL server, written by two grading jobs at once.
 
-A private cluster is created in a temporary folder (Debian's ``postgresql`` package, installed
-with apt-get when missing), listening on a unix socket only, run as the ``postgres`` user (the
-server refuses root). Two ``python -m course.grading`` processes, each with 2 workers, grade the
-two halves of a class into the same gradebook at the same time, as cluster jobs would.
+A private cluster is created in a temporary folder (Debian's ``postgresql`` package, which
+``make system-packages`` installs), listening on a unix socket only, run as the ``postgres`` user
+(the server refuses root). Two ``python -m course.grading`` processes, each with 2 workers, grade
+the two halves of a class into the same gradebook at the same time, as cluster jobs would.
 """
 import subprocess
 import sys
