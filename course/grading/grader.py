@@ -111,7 +111,7 @@ def _expected(assignment, task, case):
         ref[name] = saved
 
 
-def _job(workdir, cells, task, cases, cells_seconds, files=None):
+def _job(workdir, cells, task, cases, cells_seconds, cells_wall_seconds, files=None):
     """Write one sandbox job folder: code, plan, inputs, the harness and the spec's files."""
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
     for name, content in (files or {}).items():
@@ -126,6 +126,7 @@ def _job(workdir, cells, task, cases, cells_seconds, files=None):
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
     plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
+            "cells_wall_seconds": cells_wall_seconds,
             "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
             "driver": task.driver}
     (job / "cells.json").write_text(json.dumps(cells))
@@ -210,7 +211,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
                                                 for k, v in task.limits.items()})
     try:
+        # top-level code: half the wall limit in CPU time, 3/4 of it in wall time (see harness)
         job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
+                   cells_wall_seconds=limits.wall_s * 3 / 4,
                    files=assignment.files)
     except OSError as e:
         raise GraderFault(f"could not write the sandbox's job folder in {workdir}: "

@@ -86,21 +86,29 @@ def main():
     shell = _Shell()
     ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": lambda: shell}
     cell_errors = []
-    # Top-level code gets at most plan["cells_seconds"] in all (a training loop left in a cell
-    # is interrupted, as nbgrader interrupts a cell that times out); the calls get the rest.
+    # Top-level code gets at most plan["cells_seconds"] of CPU time in all (a training loop left
+    # in a cell is interrupted, as nbgrader interrupts a cell that times out); CPU time, so that
+    # a busy machine costs the student nothing. A cell that waits without computing is stopped
+    # at plan["cells_wall_seconds"] of wall clock. The calls get the rest.
     signal.signal(signal.SIGALRM, _interrupt)
-    deadline = time.monotonic() + plan.get("cells_seconds", 1e9)
+    signal.signal(signal.SIGPROF, _interrupt)
+    cpu_budget = plan.get("cells_seconds", 1e9)
+    cpu_start, wall_deadline = time.process_time(), time.monotonic() + plan.get(
+        "cells_wall_seconds", 1e9)
     for i, code in enumerate(cells):
-        left = deadline - time.monotonic()
-        if left <= 0:
+        left = cpu_budget - (time.process_time() - cpu_start)
+        wall_left = wall_deadline - time.monotonic()
+        if left <= 0 or wall_left <= 0:
             cell_errors.append([i + 1, "not run: the time for top-level code was used up"])
             continue
         try:
-            signal.setitimer(signal.ITIMER_REAL, left)
+            signal.setitimer(signal.ITIMER_PROF, left)
+            signal.setitimer(signal.ITIMER_REAL, wall_left)
             exec(compile(code, f"<cell {i + 1}>", "exec"), ns)
         except BaseException as exc:   # SystemExit and KeyboardInterrupt too: the cell just stops
             cell_errors.append([i + 1, _describe(exc)])
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     stand_ins = {}

@@ -12,7 +12,11 @@ The sandbox (one per graded task) has:
 - a size-limited tmpfs as the only writable place (``/tmp`` and the home folder);
 - an unprivileged uid without capabilities and ``no_new_privs``, so that the rlimits apply:
   CPU seconds, address space, number of processes (a fork bomb stops there), file size;
-- a wall-clock limit enforced from outside: the grader kills the whole process group.
+- a wall-clock limit enforced from outside: the grader kills the whole process group;
+- where the machine has cgroups (v1), one group per controller for the whole sandbox: memory,
+  processes, and CPU (an equal share of the machine and at most ``Limits.cpus`` cores, so that a
+  sandbox full of busy processes cannot starve the sandboxes graded beside it), with its CPU
+  time measured.
 
 What comes back: the bytes written to file descriptor 3 (the result channel, capped) and the head
 of stdout/stderr (capped; a flood past ``log_max`` kills the sandbox). The caller parses the result
@@ -49,6 +53,7 @@ class Limits:
     result_bytes: int = 64 << 20      # cap on the result channel
     log_keep: int = 16 << 10          # stdout/stderr bytes kept for the report
     log_max: int = 64 << 20           # stdout/stderr bytes after which the run is killed
+    cpus: float = 1.0                 # CPU quota of the whole sandbox (cgroup cpu), in cores
 
 
 @dataclass
@@ -57,7 +62,8 @@ class SandboxResult:
     result: bytes            # what the code wrote on fd 3 (b"" if nothing)
     log: str                 # head of stdout + stderr
     killed: str = ""         # "" or why it was stopped: "timeout", "output", "result", "memory"
-    seconds: float = 0.0
+    seconds: float = 0.0     # wall clock
+    cpu_seconds: float = None   # CPU time of all the sandbox's processes (None: no cgroup)
 
 
 def bwrap_path():
@@ -233,29 +239,46 @@ def _reap(uid, timeout_s=5.0):
 CGROUPS = "/sys/fs/cgroup"
 
 
+# Per-sandbox cgroup v1 groups: memory and pids cap the sandbox as a whole (rlimits cap each
+# process only); cpu gives every sandbox the same share of the machine, whatever number of
+# processes it starts, and at most ``limits.cpus`` cores (a student who forks busy processes
+# slows only their own sandbox); cpuacct measures the CPU time the sandbox used.
+CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
+CPU_PERIOD_US = 100_000
+
+
+def _cgroup_settings(controller, limits):
+    return {"memory": {"memory.limit_in_bytes": limits.memory_bytes},
+            "pids": {"pids.max": limits.nproc},
+            "cpu": {"cpu.shares": 1024, "cpu.cfs_period_us": CPU_PERIOD_US,
+                    "cpu.cfs_quota_us": max(1000, int(limits.cpus * CPU_PERIOD_US))},
+            "cpuacct": {}}[controller]
+
+
 def _cgroups_create(uid, limits):
-    """Per-sandbox cgroup v1 ``memory`` and ``pids`` groups, capping the whole sandbox (rlimits
-    cap each process only). Returns their folders; [] where cgroups cannot be written."""
+    """The sandbox's cgroups (see CONTROLLERS), as folders; a controller the machine does not
+    have, or does not let us write, is left out."""
     groups = []
-    try:
-        for controller, settings in (("memory", {"memory.limit_in_bytes": limits.memory_bytes}),
-                                     ("pids", {"pids.max": limits.nproc})):
-            group = os.path.join(CGROUPS, controller,
-                                 f"course-grading-{uid}-{os.getpid()}-{time.monotonic_ns()}")
+    for controller in CONTROLLERS:
+        group = os.path.join(CGROUPS, controller,
+                             f"course-grading-{uid}-{os.getpid()}-{time.monotonic_ns()}")
+        try:
             os.mkdir(group)
-            groups.append(group)
-            for name, value in settings.items():
+        except OSError:
+            continue
+        groups.append(group)
+        try:
+            for name, value in _cgroup_settings(controller, limits).items():
                 with open(os.path.join(group, name), "w") as f:
                     f.write(str(value))
-    except OSError:
-        _cgroups_remove(groups)
-        return []
+        except OSError:
+            _cgroups_remove([groups.pop()])
     return groups
 
 
 def _remove_stale_cgroups(uid):
     """Remove the empty cgroups a killed process that held ``uid`` before left behind."""
-    for controller in ("memory", "pids"):
+    for controller in CONTROLLERS:
         try:
             names = os.listdir(os.path.join(CGROUPS, controller))
         except OSError:
@@ -269,14 +292,19 @@ def _remove_stale_cgroups(uid):
 
 
 def _cgroups_remove(groups):
-    """Remove the (now empty) groups; True if the memory group's OOM killer had to act."""
-    oom = False
+    """Remove the (now empty) groups; return (whether the memory group's OOM killer had to act,
+    the CPU seconds the cpuacct group counted or None)."""
+    oom, cpu_seconds = False, None
     for group in groups:
+        controller = group.split(os.sep)[-2]
         try:
-            if group.split(os.sep)[-2] == "memory":
+            if controller == "memory":
                 with open(os.path.join(group, "memory.oom_control")) as f:
                     oom = any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0
                               for line in f if line.strip())
+            elif controller == "cpuacct":
+                with open(os.path.join(group, "cpuacct.usage")) as f:
+                    cpu_seconds = int(f.read()) / 1e9
         except (OSError, ValueError, IndexError):
             pass
         for _ in range(100):   # empty once the kernel has finished tearing the sandbox down
@@ -287,7 +315,7 @@ def _cgroups_remove(groups):
                 break
             except OSError:
                 time.sleep(0.01)
-    return oom
+    return oom, cpu_seconds
 
 
 def run(job_dir, argv, limits=Limits(), uid=None):
@@ -359,8 +387,9 @@ def run(job_dir, argv, limits=Limits(), uid=None):
         os.close(read_end)
         proc.stdout.close()
         _reap(uid)
-        if _cgroups_remove(groups) and not killed:
+        oom, cpu_seconds = _cgroups_remove(groups)
+        if oom and not killed:
             killed = "memory"
     return SandboxResult(returncode=proc.returncode, result=bytes(result),
                          log=log.decode("utf-8", "replace"), killed=killed,
-                         seconds=time.monotonic() - start)
+                         seconds=time.monotonic() - start, cpu_seconds=cpu_seconds)
