@@ -11,6 +11,7 @@ import io
 import json
 import shutil
 import signal
+import struct
 import tempfile
 import time
 import zipfile
@@ -163,13 +164,53 @@ def _killed_reason(task, run, limits):
             "(sys.exit or os._exit at the top level of a cell, or in the function?)")
 
 
+MAX_RESULT_MEMBERS = 4096   # arrays in one result: far more than any plan's cases need
+
+
+def _check_zip_directory(data):
+    """Check a result zip from its end-of-central-directory record and central directory only
+    (nothing is decompressed or decoded, and the memory used does not grow with the number of
+    members): raise ValueError unless its members are stored (not compressed), listed in the
+    order they lie in the file, one after another without overlapping, before the central
+    directory; then their sizes add up to no more than the bytes received."""
+    eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
+    if eocd < 0 or len(data) - eocd < 22:
+        raise ValueError("no zip directory")
+    disk, cd_disk, n_here, n_total, cd_size, cd_start = struct.unpack(
+        "<HHHHII", data[eocd + 4:eocd + 20])
+    if disk or cd_disk or n_here != n_total or n_total > MAX_RESULT_MEMBERS \
+            or cd_start + cd_size > eocd:
+        raise ValueError("multi-part, oversized or inconsistent zip directory")
+    pos, previous_end = cd_start, 0
+    for _ in range(n_total):
+        if data[pos:pos + 4] != b"PK\x01\x02" or pos + 46 > eocd:
+            raise ValueError("broken central directory")
+        (method, csize, usize, name_len, extra_len, comment_len,
+         offset) = struct.unpack("<6xH8xIIHHH8xI", data[pos + 4:pos + 46])
+        pos += 46 + name_len + extra_len + comment_len
+        if method != zipfile.ZIP_STORED or csize != usize or csize == 0xFFFFFFFF \
+                or offset + 30 > cd_start or data[offset:offset + 4] != b"PK\x03\x04":
+            raise ValueError("compressed, zip64 or misplaced member")
+        if offset < previous_end:
+            raise ValueError("overlapping members")
+        local_name, local_extra = struct.unpack("<HH", data[offset + 26:offset + 30])
+        previous_end = offset + 30 + local_name + local_extra + csize
+        if previous_end > cd_start:
+            raise ValueError("a member runs past the data")
+    if pos > eocd:
+        raise ValueError("broken central directory")
+
+
 def _check_npz(data, max_bytes):
-    """Refuse results that would expand beyond what came back (a zip bomb): stored members only,
-    and no array claiming more bytes than its member holds."""
+    """Refuse results that would expand beyond what came back: checked from the zip's directory
+    before anything is decoded (:func:`_check_zip_directory`: stored, non-overlapping members
+    that fit in the bytes received, so decoding them all takes at most about their size), then
+    no array claiming more bytes than its member holds, and no object arrays."""
+    if len(data) > max_bytes:
+        raise ValueError("result larger than the limit")
+    _check_zip_directory(data)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for info in z.infolist():
-            if info.compress_type != zipfile.ZIP_STORED or info.file_size > max_bytes:
-                raise ValueError("compressed or oversized member")
             with z.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):

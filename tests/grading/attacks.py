@@ -28,3 +28,46 @@ def busy_top_level(cpu_seconds=0.75):
     return solved(before=[
         "import time\n_start = time.process_time()\n"
         f"while time.process_time() - _start < {cpu_seconds}:\n    pass\n"])
+
+
+def overlapping_npz(total=60 << 20, members=400):
+    """A zip of ``members`` stored ``.npy`` members that all overlap: member i starts 64 bytes
+    after member i-1 and runs to the end of the data, and each holds a valid uint8 array that
+    ends 16 bytes before its member does (so no checksum is ever read). About ``total`` bytes;
+    decoding every member would take ``members`` times that much memory."""
+    import struct
+
+    def npy_header(count):
+        text = "{'descr': '|u1', 'fortran_order': False, 'shape': (%d,), }" % count
+        text += " " * ((64 - (10 + len(text) + 1) % 64) % 64) + "\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+
+    names = [b"meta.npy"] + [b"c%d_out0.npy" % i for i in range(members - 1)]
+    stride = 30 + max(len(n) for n in names) + len(npy_header(total))
+    data = bytearray(total)
+    central = bytearray()
+    for i, name in enumerate(names):
+        offset = i * stride
+        start = offset + 30 + len(name)
+        size = total - start
+        local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, 0, size, size,
+                            len(name), 0) + name
+        header = npy_header(size - 16 - len(npy_header(size)))
+        data[offset:start + len(header)] = local + header
+        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, 0,
+                               size, size, len(name), 0, 0, 0, 0, 0, offset) + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(names), len(names), len(central),
+                      total, 0)
+    return bytes(data + central + end)
+
+
+def result_channel_flood():
+    """Correct but for Task 1.1, whose function writes :func:`overlapping_npz` to the result
+    descriptor itself and exits, as if the harness had written it."""
+    import inspect
+    source = inspect.getsource(overlapping_npz)
+    return solved(replace={"1.1": (
+        "import os, sys\n" + source +
+        "\ndef rnn_step_forward(x, h_prev, W, U, b_h):\n"
+        "    os.write(int(sys.argv[1]), overlapping_npz())\n"
+        "    os._exit(0)\n")})

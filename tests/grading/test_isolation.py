@@ -3,18 +3,20 @@ the reference. Each test below is one attack with its exact expected outcome (th
 in ``attacks.py``)."""
 import io
 import json
+import tracemalloc
 
 import pytest
 
-from course.grading import pipeline
+from course.grading import grader, pipeline
 from course.grading.sandbox import Limits
 
 from . import attacks
-from .submissions import ASSIGNMENT, SOURCE, write
+from .submissions import ASSIGNMENT, SOURCE, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-isolation")]
 
 FULL = 12.0
+LIMITS = Limits(wall_s=8, cpu_s=8, memory_bytes=1 << 30, nproc=32, log_max=1 << 20)
 
 
 def _grade(submitted, out, limits, force=False):
@@ -42,3 +44,31 @@ def test_cpu_hog_costs_its_neighbour_nothing(tmp_path):
         victim = records["victim"]
         assert victim["score"] == FULL, (run, json.dumps(victim, indent=1), log)
         assert victim["cell_errors"] == [], victim["cell_errors"]
+
+
+# 2. The result channel: a result whose zip members overlap would decode to hundreds of times
+# its size. It is refused from the zip's directory, before any member is decoded, in bounded
+# memory; graded, only the task whose function wrote it loses its points ("malformed").
+def test_overlapping_zip_result_refused_before_decoding():
+    data = attacks.overlapping_npz()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="overlapping members"):
+            grader._check_npz(data, Limits().result_bytes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 10, peak
+
+
+def test_overlapping_zip_result_is_malformed_and_the_class_finishes(tmp_path):
+    write(tmp_path / "submitted", "flood", attacks.result_channel_flood())
+    write(tmp_path / "submitted", "honest", solved())
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    flood = records["flood"]
+    assert flood["score"] == FULL - 3, json.dumps(flood, indent=1)
+    reasons = {t["reason"] for t in flood["tests"].values() if t["score"] == 0}
+    assert reasons == {"rnn_step_forward: the results that came back were malformed"}, reasons
+    assert records["honest"]["score"] == FULL
+    assert (tmp_path / "out" / "grades.csv").read_text().count("\n") == 3
+    assert (tmp_path / "out" / "summary.md").exists()
