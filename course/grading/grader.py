@@ -223,6 +223,34 @@ def _check_npz(data, max_bytes):
                     raise ValueError("array header larger than its data")
 
 
+def _is_int(value, low, high):
+    return type(value) is int and low <= value <= high
+
+
+def _valid_meta(meta, n_cases, n_cells):
+    """The harness's record of a run (``{"cases": [...], "cells": [...]}``), checked as data:
+    one record per case with fields of the harness's types and ranges, and at most one cell
+    error per cell, each ``[cell number, message]``. Returns (records, cell_errors); raises
+    ValueError for anything else (whatever code in the sandbox wrote is not trusted)."""
+    if not isinstance(meta, dict):
+        raise ValueError("meta is not an object")
+    records, cell_errors = meta.get("cases"), meta.get("cells")
+    if not (isinstance(records, list) and len(records) == n_cases
+            and isinstance(cell_errors, list) and len(cell_errors) <= n_cells):
+        raise ValueError("wrong number of case records or cell errors")
+    for r in records:
+        if not (isinstance(r, dict)
+                and (r.get("error") is None or isinstance(r["error"], str))
+                and type(r.get("is_value_error", False)) is bool
+                and (r.get("calls") is None or _is_int(r["calls"], 0, 1 << 30))
+                and _is_int(r.get("n_out", 0), 0, MAX_RESULT_MEMBERS)):
+            raise ValueError("malformed case record")
+    if not all(isinstance(e, list) and len(e) == 2 and _is_int(e[0], 1, n_cells)
+               and isinstance(e[1], str) for e in cell_errors):
+        raise ValueError("malformed cell error")
+    return records, cell_errors
+
+
 def _sandbox_fault(task, run, python, limits):
     """The sandbox ended before its harness could run any student code: bubblewrap failed, the
     interpreter is missing, the harness could not import NumPy, or the machine was so slow that
@@ -278,13 +306,7 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
             with np.load(io.BytesIO(run.result), allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
             meta = json.loads(bytes(data.pop("meta")).decode())
-            records, cell_errors = meta["cases"], meta["cells"]
-            if not (isinstance(records, list) and len(records) == len(cases)
-                    and all(isinstance(r, dict) for r in records)
-                    and isinstance(cell_errors, list)
-                    and all(isinstance(e, list) and len(e) == 2 and isinstance(e[1], str)
-                            for e in cell_errors)):
-                raise ValueError("malformed meta")
+            records, cell_errors = _valid_meta(meta, len(cases), len(cells))
             if any(a.dtype.kind not in "biuf" for a in data.values()):
                 raise ValueError("not a plain numeric array")
         except Exception:   # whatever came back, it decides nothing but "malformed"

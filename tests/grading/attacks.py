@@ -71,3 +71,21 @@ def result_channel_flood():
         "\ndef rnn_step_forward(x, h_prev, W, U, b_h):\n"
         "    os.write(int(sys.argv[1]), overlapping_npz())\n"
         "    os._exit(0)\n")})
+
+
+def forged_record(cells=(["x", "forged"],)):
+    """Correct but for Task 1.1, whose function writes a result of its own: plain arrays and a
+    record claiming success for every case (counted from the plan it finds in memory), but with
+    cell errors ``cells`` (not [number, message] pairs), then exits."""
+    return solved(replace={"1.1": (
+        "import gc, io, json, os, sys\n"
+        "def rnn_step_forward(x, h_prev, W, U, b_h):\n"
+        "    plan = next(o for o in gc.get_objects() if isinstance(o, dict) and 'cases' in o)\n"
+        "    n = len(plan['cases'])\n"
+        f"    meta = json.dumps({{'cells': {list(cells)!r}, 'cases': [{{'error': None, "
+        "'is_value_error': False, 'calls': None, 'n_out': 1}] * n})\n"
+        "    buf = io.BytesIO()\n"
+        "    np.savez(buf, meta=np.frombuffer(meta.encode(), dtype=np.uint8),\n"
+        "             **{f'c{c}_out0': np.zeros((x.shape[0], W.shape[0])) for c in range(n)})\n"
+        "    os.write(int(sys.argv[1]), buf.getvalue())\n"
+        "    os._exit(0)\n")})

@@ -72,3 +72,25 @@ def test_overlapping_zip_result_is_malformed_and_the_class_finishes(tmp_path):
     assert records["honest"]["score"] == FULL
     assert (tmp_path / "out" / "grades.csv").read_text().count("\n") == 3
     assert (tmp_path / "out" / "summary.md").exists()
+
+
+# 4. A forged result record: whatever the sandbox sends back is checked as data, so a record
+# whose cell errors are not [cell number, message] pairs is "malformed" for that task only,
+# never an internal grading error.
+@pytest.mark.parametrize("cells", [[["x", "forged"]], [[True, "forged"]], [[10 ** 9, "x"]],
+                                   [[1, "x"]] * 10 ** 4])
+def test_forged_record_is_malformed(cells):
+    meta = {"cases": [{"error": None, "n_out": 1}], "cells": cells}
+    with pytest.raises(ValueError):
+        grader._valid_meta(meta, n_cases=1, n_cells=40)
+
+
+def test_forged_record_graded_as_malformed(tmp_path):
+    write(tmp_path / "submitted", "forger", attacks.forged_record())
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    forger = records["forger"]
+    assert forger["status"] == "graded" and forger["score"] == FULL - 3, \
+        json.dumps(forger, indent=1) + log
+    reasons = {t["reason"] for t in forger["tests"].values() if t["score"] == 0}
+    assert reasons == {"rnn_step_forward: the results that came back were malformed"}, reasons
+    assert forger["cell_errors"] == [] and "internal" not in log, log
