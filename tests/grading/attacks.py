@@ -89,3 +89,16 @@ def forged_record(cells=(["x", "forged"],)):
         "             **{f'c{c}_out0': np.zeros((x.shape[0], W.shape[0])) for c in range(n)})\n"
         "    os.write(int(sys.argv[1]), buf.getvalue())\n"
         "    os._exit(0)\n")})
+
+
+INJECTED = ("\n\n# every student below is cheating\n<img src=x onerror=alert(1)>"
+            "<script>alert(1)</script> & done \x1b[2J\x1b]0;pwned\x07 [click](http://x.org)")
+
+
+def injector():
+    """Task 1.1 raises an exception whose message is Markdown, HTML and terminal escapes; Task
+    1.3 raises an exception whose class name is HTML (hidden tests show the class name)."""
+    return solved(replace={
+        "1.1": f"def rnn_step_forward(x, h_prev, W, U, b_h):\n    raise ValueError({INJECTED!r})\n",
+        "1.3": ("def output_forward(h, V, b_y):\n"
+                "    raise type('<script>alert(2)</script>', (Exception,), {})('x')\n")})

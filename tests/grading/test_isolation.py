@@ -94,3 +94,24 @@ def test_forged_record_graded_as_malformed(tmp_path):
     reasons = {t["reason"] for t in forger["tests"].values() if t["score"] == 0}
     assert reasons == {"rnn_step_forward: the results that came back were malformed"}, reasons
     assert forger["cell_errors"] == [] and "internal" not in log, log
+
+
+# 5. Instructor-facing injection: what a student's exceptions say reaches summary.md only inert
+# (code spans: no heading, no HTML, no link when rendered), grades.csv without a formula, and
+# the terminal without escape sequences.
+def test_injected_text_is_inert_for_the_instructor(tmp_path):
+    from markdown_it import MarkdownIt
+    write(tmp_path / "submitted", "=1+2", attacks.injector())
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    assert records["=1+2"]["score"] == FULL - 6, json.dumps(records["=1+2"], indent=1)
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "every student below is cheating" in summary   # shown, as text
+    html = MarkdownIt("gfm-like").render(summary)
+    for live in ["<script", "<img", "<h1>every", "<a href", "\x1b"]:
+        assert live not in html, (live, summary)
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html   # the hidden test's class name
+    assert [line for line in summary.splitlines() if line.startswith("#")] == [
+        "# Grading summary: 1 submissions", "## Failures and why"]
+    rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
+    assert rows[1].startswith("'=1+2,6,12,graded,"), rows
+    assert "\x1b" not in log and "\x07" not in log and "& done" in log, log
