@@ -9,6 +9,7 @@ import hashlib
 import importlib
 import io
 import json
+import re
 import shutil
 import signal
 import struct
@@ -112,13 +113,26 @@ def _expected(assignment, task, case):
         ref[name] = saved
 
 
-def _job(workdir, cells, task, cases, cells_seconds, cells_wall_seconds, files=None):
-    """Write one sandbox job folder: code, plan, inputs, the harness and the spec's files."""
+def _job(workdir, cells, files=None):
+    """Write one sandbox job folder: the student's code, the harness and the spec's files
+    (nothing the student may not see: the plan and inputs go on standard input, see
+    :func:`_payload`)."""
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
     for name, content in (files or {}).items():
         path = job / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    (job / "cells.json").write_text(json.dumps(cells))
+    shutil.copyfile(harness.__file__, job / "harness.py")
+    for p in job.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    job.chmod(0o755)
+    return job
+
+
+def _payload(task, cases):
+    """What the harness reads on standard input once the cells have run: the plan's length
+    (8 bytes), the plan (JSON), the argument arrays (``.npz``)."""
     arrays, plan_cases = {}, []
     for c, case in enumerate(cases):
         args = [encode_arg(a, f"c{c}_a{j}", arrays) for j, a in enumerate(case.args)]
@@ -126,18 +140,12 @@ def _job(workdir, cells, task, cases, cells_seconds, cells_wall_seconds, files=N
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
-    plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
-            "cells_wall_seconds": cells_wall_seconds,
-            "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
-            "driver": task.driver}
-    (job / "cells.json").write_text(json.dumps(cells))
-    (job / "plan.json").write_text(json.dumps(plan))
-    np.savez(job / "inputs.npz", **arrays)
-    shutil.copyfile(harness.__file__, job / "harness.py")
-    for p in job.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    job.chmod(0o755)
-    return job
+    plan = json.dumps({"function": task.function, "cases": plan_cases,
+                       "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
+                       "driver": task.driver}).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return len(plan).to_bytes(8, "little") + plan + buffer.getvalue()
 
 
 def _killed_reason(task, run, limits):
@@ -227,17 +235,13 @@ def _is_int(value, low, high):
     return type(value) is int and low <= value <= high
 
 
-def _valid_meta(meta, n_cases, n_cells):
-    """The harness's record of a run (``{"cases": [...], "cells": [...]}``), checked as data:
-    one record per case with fields of the harness's types and ranges, and at most one cell
-    error per cell, each ``[cell number, message]``. Returns (records, cell_errors); raises
-    ValueError for anything else (whatever code in the sandbox wrote is not trusted)."""
-    if not isinstance(meta, dict):
-        raise ValueError("meta is not an object")
-    records, cell_errors = meta.get("cases"), meta.get("cells")
-    if not (isinstance(records, list) and len(records) == n_cases
-            and isinstance(cell_errors, list) and len(cell_errors) <= n_cells):
-        raise ValueError("wrong number of case records or cell errors")
+def _valid_meta(meta, n_cases):
+    """The harness's record of the calls (``{"cases": [...]}``), checked as data: one record per
+    case with fields of the harness's types and ranges. Returns the records; raises ValueError
+    for anything else (whatever code in the sandbox wrote is not trusted)."""
+    records = meta.get("cases") if isinstance(meta, dict) else None
+    if not (isinstance(records, list) and len(records) == n_cases):
+        raise ValueError("wrong number of case records")
     for r in records:
         if not (isinstance(r, dict)
                 and (r.get("error") is None or isinstance(r["error"], str))
@@ -245,10 +249,55 @@ def _valid_meta(meta, n_cases, n_cells):
                 and (r.get("calls") is None or _is_int(r["calls"], 0, 1 << 30))
                 and _is_int(r.get("n_out", 0), 0, MAX_RESULT_MEMBERS)):
             raise ValueError("malformed case record")
-    if not all(isinstance(e, list) and len(e) == 2 and _is_int(e[0], 1, n_cells)
-               and isinstance(e[1], str) for e in cell_errors):
-        raise ValueError("malformed cell error")
-    return records, cell_errors
+    return records
+
+
+def _valid_cells(cell_errors, n_cells):
+    """The cells' report: at most one ``[cell number, message]`` per cell; ValueError if not."""
+    if not (isinstance(cell_errors, list) and len(cell_errors) <= n_cells
+            and all(isinstance(e, list) and len(e) == 2 and _is_int(e[0], 1, n_cells)
+                    and isinstance(e[1], str) for e in cell_errors)):
+        raise ValueError("malformed cell errors")
+    return cell_errors
+
+
+ERROR_CHARS = 300   # of a function's error message, in a reason
+
+
+class _Secrets:
+    """What the grader put in a task's sandbox that its feedback must never show: the lines of
+    code of the stand-ins and the driver (their string literals are not code: an error message
+    the driver raises on purpose, or a library's own message, still reaches the student), and
+    the values of the hidden cases' inputs."""
+    MIN_LINE = 20
+
+    def __init__(self, task, cases, hidden):
+        sources = [src for _, src in task.stand_ins.values()] + [task.driver or ""]
+        self.lines = {self._norm(line) for src in sources for line in src.splitlines()
+                      if len(self._norm(_STRINGS.sub("", line))) >= self.MIN_LINE}
+        values = [np.asarray(a, dtype=np.float64).ravel()[:4096] for case in cases
+                  if hidden.get(case.test) for a in flat(case.args)
+                  if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        values = np.concatenate(values) if values else np.zeros(0)
+        self.values = {f"{v:.3f}" for v in values[np.abs(values) >= 1e-3]}
+
+    @staticmethod
+    def _norm(text):
+        return " ".join(text.split())
+
+    def withheld(self, message):
+        """``message``, or a note saying why it cannot be shown."""
+        text = self._norm(message)
+        if any(line in text for line in self.lines):
+            return "(error message not shown, because it quotes code the grader ran beside yours)"
+        numbers = {f"{float(n):.3f}" for n in _FLOATS.findall(message)}
+        if len(numbers & self.values) >= 2:
+            return "(error message not shown, because it holds the inputs of hidden tests)"
+        return message
+
+
+_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_FLOATS = re.compile(r"-?\d+\.\d{3,}(?:[eE][-+]?\d+)?")
 
 
 def _sandbox_fault(task, run, python, limits):
@@ -280,16 +329,15 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
                                                 for k, v in task.limits.items()})
     try:
-        # top-level code: half the wall limit in CPU time, 3/4 of it in wall time (see harness)
-        job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
-                   cells_wall_seconds=limits.wall_s * 3 / 4,
-                   files=assignment.files)
+        job = _job(workdir, cells, files=assignment.files)
     except OSError as e:
         raise GraderFault(f"could not write the sandbox's job folder in {workdir}: "
                           f"{e.strerror or e}") from None
     python = sandbox.interpreter()
+    # top-level code: half the wall limit in CPU time, 3/4 of it in wall time (see harness)
+    argv = [python, "harness.py", "{RESULT_FD}", str(limits.wall_s / 2), str(limits.wall_s * 0.75)]
     try:
-        run = sandbox.run(job, [python, "harness.py", "{RESULT_FD}"], limits)
+        run = sandbox.run(job, argv, limits, send=(harness.CELLS_DONE, _payload(task, cases)))
     except OSError as e:   # prlimit, sh or bwrap could not be executed at all
         raise GraderFault(f"the sandbox could not be started: {e}",
                           detail=f"interpreter: {python}") from None
@@ -297,16 +345,25 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         shutil.rmtree(job, ignore_errors=True)
     if not run.result.startswith(harness.READY):
         raise _sandbox_fault(task, run, python, limits)
-    run.result = run.result[len(harness.READY):]
+    # the cells' report is what came before the first CELLS_DONE: all of it had come before the
+    # plan was sent (see harness), so no cell error can hold what the plan and inputs hold
+    report, done, results = run.result[len(harness.READY):].partition(harness.CELLS_DONE)
+    cell_errors = None
+    if done:
+        try:
+            cell_errors = _valid_cells(json.loads(report.decode()), len(cells))
+        except Exception:
+            cell_errors = None
+    run.result = results
     reasons = {case.test: "" for case in cases}
     data = None
-    if not run.killed and run.result:
+    if not run.killed and run.result and cell_errors is not None:
         try:
             _check_npz(run.result, limits.result_bytes)
             with np.load(io.BytesIO(run.result), allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
             meta = json.loads(bytes(data.pop("meta")).decode())
-            records, cell_errors = _valid_meta(meta, len(cases), len(cells))
+            records = _valid_meta(meta, len(cases))
             if any(a.dtype.kind not in "biuf" for a in data.values()):
                 raise ValueError("not a plain numeric array")
         except Exception:   # whatever came back, it decides nothing but "malformed"
@@ -314,13 +371,14 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     if data is None:
         why = (_killed_reason(task, run, limits) if (run.killed or not run.result)
                else f"{task.function}: the results that came back were malformed")
-        return {test: why for test in reasons}, None, run.seconds
+        return {test: why for test in reasons}, cell_errors, run.seconds
+    secrets = _Secrets(task, cases, hidden)
     for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
         if reasons[case.test]:
             continue   # a test cell fails on its first failing case
         try:
             if record.get("error") is not None:
-                record["error"] = str(record["error"])[:1000]
+                record["error"] = secrets.withheld(record["error"][:ERROR_CHARS])
                 if record["error"].startswith("NameError") and cell_errors:
                     cell, error = cell_errors[0]
                     record["error"] += f" (your cell {cell} raised {error[:500]})"

@@ -318,10 +318,13 @@ def _cgroups_remove(groups):
     return oom, cpu_seconds
 
 
-def run(job_dir, argv, limits=Limits(), uid=None):
+def run(job_dir, argv, limits=Limits(), uid=None, send=None):
     """Run ``argv`` inside a fresh sandbox that sees ``job_dir`` read-only; return a SandboxResult.
 
     ``{RESULT_FD}`` in ``argv`` is replaced by the number of the result channel's descriptor.
+    ``send`` = (marker, data): ``data`` is written to the sandbox's standard input once the result
+    channel has carried ``marker`` (then standard input is closed); until then nothing is sent,
+    so what the code inside did before it wrote the marker never saw ``data``.
 
     Never raises because of what the code inside does; the sandbox and everything it started
     are gone when this returns.
@@ -336,7 +339,7 @@ def run(job_dir, argv, limits=Limits(), uid=None):
     if groups:   # join the cgroups, then become the sandbox (same pid)
         command = ["sh", "-c", "".join(f'echo $$ > {g}/cgroup.procs && ' for g in groups)
                    + 'exec "$@"', "sh"] + command
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             pass_fds=(write_end,), start_new_session=True,
                             env={"PATH": "/usr/bin:/bin"})
@@ -347,6 +350,9 @@ def run(job_dir, argv, limits=Limits(), uid=None):
     sel.register(read_end, selectors.EVENT_READ, "result")
     sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "log")
     open_streams = 2
+    to_send = None   # the part of send's data not written yet, once the marker has come
+    if send:
+        os.set_blocking(proc.stdin.fileno(), False)
     try:
         while open_streams:
             left = limits.wall_s - (time.monotonic() - start)
@@ -354,6 +360,17 @@ def run(job_dir, argv, limits=Limits(), uid=None):
                 killed = "timeout"
                 break
             for key, _ in sel.select(timeout=min(left, 1.0)):
+                if key.data == "send":
+                    try:
+                        to_send = to_send[os.write(key.fd, to_send[:1 << 16]):]
+                    except BlockingIOError:
+                        pass
+                    except BrokenPipeError:   # nothing reads it any more
+                        to_send = b""
+                    if not to_send:
+                        sel.unregister(key.fd)
+                        proc.stdin.close()
+                    continue
                 chunk = os.read(key.fd, 1 << 16)
                 if not chunk:
                     sel.unregister(key.fd)
@@ -362,6 +379,10 @@ def run(job_dir, argv, limits=Limits(), uid=None):
                     result += chunk
                     if len(result) > limits.result_bytes:
                         killed = "result"
+                    elif send and to_send is None and send[0] in result[
+                            -len(chunk) - len(send[0]):]:
+                        to_send = memoryview(send[1])
+                        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "send")
                 else:
                     log_seen += len(chunk)
                     if len(log) < limits.log_keep:
@@ -386,6 +407,11 @@ def run(job_dir, argv, limits=Limits(), uid=None):
         sel.close()
         os.close(read_end)
         proc.stdout.close()
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         _reap(uid)
         oom, cpu_seconds = _cgroups_remove(groups)
         if oom and not killed:

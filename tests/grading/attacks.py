@@ -73,22 +73,31 @@ def result_channel_flood():
         "    os._exit(0)\n")})
 
 
-def forged_record(cells=(["x", "forged"],)):
-    """Correct but for Task 1.1, whose function writes a result of its own: plain arrays and a
-    record claiming success for every case (counted from the plan it finds in memory), but with
-    cell errors ``cells`` (not [number, message] pairs), then exits."""
+def forged_record():
+    """Correct but for Task 1.1, whose function writes a result of its own: plain arrays and
+    records claiming success for every case (counted from the plan it finds in memory), their
+    ``n_out`` a string, then exits."""
     return solved(replace={"1.1": (
         "import gc, io, json, os, sys\n"
         "def rnn_step_forward(x, h_prev, W, U, b_h):\n"
         "    plan = next(o for o in gc.get_objects() if isinstance(o, dict) and 'cases' in o)\n"
         "    n = len(plan['cases'])\n"
-        f"    meta = json.dumps({{'cells': {list(cells)!r}, 'cases': [{{'error': None, "
-        "'is_value_error': False, 'calls': None, 'n_out': 1}] * n})\n"
+        "    meta = json.dumps({'cases': [{'error': None, 'is_value_error': False, "
+        "'calls': None, 'n_out': '1'}] * n})\n"
         "    buf = io.BytesIO()\n"
         "    np.savez(buf, meta=np.frombuffer(meta.encode(), dtype=np.uint8),\n"
         "             **{f'c{c}_out0': np.zeros((x.shape[0], W.shape[0])) for c in range(n)})\n"
         "    os.write(int(sys.argv[1]), buf.getvalue())\n"
         "    os._exit(0)\n")})
+
+
+def forged_cells_report():
+    """Correct, with a first cell that writes a cells' report of its own, whose cell error is
+    not a [number, message] pair, and the marker that ends the report, to the result
+    descriptor."""
+    return solved(before=[
+        "import os, sys\n"
+        "os.write(int(sys.argv[1]), b'[[\"x\", \"forged\"]]\\0course-grading cells done\\0')\n"])
 
 
 INJECTED = ("\n\n# every student below is cheating\n<img src=x onerror=alert(1)>"
@@ -102,3 +111,31 @@ def injector():
         "1.1": f"def rnn_step_forward(x, h_prev, W, U, b_h):\n    raise ValueError({INJECTED!r})\n",
         "1.3": ("def output_forward(h, V, b_y):\n"
                 "    raise type('<script>alert(2)</script>', (Exception,), {})('x')\n")})
+SNOOP_CELL = '''import os, select, sys
+_seen = []
+for _root, _dirs, _files in os.walk("."):
+    for _name in sorted(_files):
+        _path = os.path.join(_root, _name)
+        _seen.append(_path)
+        if _name not in ("cells.json", "harness.py"):
+            _seen.append(open(_path, "rb").read(2000).decode("latin-1"))
+_ready = select.select([0], [], [], 1.0)[0]
+_seen.append("stdin: " + (os.read(0, 2000).decode("latin-1") if _ready else "nothing"))
+raise RuntimeError("SNOOP " + " ".join(_seen))
+'''
+
+
+def snoop():
+    """Tries every way to bring what the grader put in the sandbox into the feedback: a
+    top-level cell raises the job folder's files and whatever waits on standard input; Task
+    1.1's function raises an exception whose class name is its inputs (hidden tests show the
+    class name); Task 1.2's function finds the plan in memory and raises its stand-ins' source."""
+    return solved(before=[SNOOP_CELL], replace={
+        "1.1": ("def rnn_step_forward(x, h_prev, W, U, b_h):\n"
+                "    raise type('inputs ' + repr(x.ravel()[:8].tolist()), (Exception,), {})()\n"),
+        "1.2": ("import gc\n"
+                "def rnn_forward(x, h0, W, U, b_h):\n"
+                "    plans = [o for o in gc.get_objects()\n"
+                "             if isinstance(o, dict) and 'stand_ins' in o]\n"
+                "    raise RuntimeError(' '.join(source for plan in plans\n"
+                "                                for source in plan['stand_ins'].values()))\n")})

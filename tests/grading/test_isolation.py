@@ -75,17 +75,36 @@ def test_overlapping_zip_result_is_malformed_and_the_class_finishes(tmp_path):
 
 
 # 4. A forged result record: whatever the sandbox sends back is checked as data, so a record
-# whose cell errors are not [cell number, message] pairs is "malformed" for that task only,
-# never an internal grading error.
+# whose cell errors are not [cell number, message] pairs, or whose case records have fields of
+# the wrong type, is "malformed", never an internal grading error. (The cells' report comes
+# before the plan is sent, see 6: a top-level cell can forge it, and every task is malformed; a
+# function can forge only the case records, and its own task is malformed.)
 @pytest.mark.parametrize("cells", [[["x", "forged"]], [[True, "forged"]], [[10 ** 9, "x"]],
-                                   [[1, "x"]] * 10 ** 4])
-def test_forged_record_is_malformed(cells):
-    meta = {"cases": [{"error": None, "n_out": 1}], "cells": cells}
+                                   [[1, "x"]] * 10 ** 4, {"1": "x"}])
+def test_forged_cell_errors_are_malformed(cells):
     with pytest.raises(ValueError):
-        grader._valid_meta(meta, n_cases=1, n_cells=40)
+        grader._valid_cells(cells, n_cells=40)
 
 
-def test_forged_record_graded_as_malformed(tmp_path):
+@pytest.mark.parametrize("case", [{"n_out": "1"}, {"n_out": 10 ** 9}, {"error": ["x"]},
+                                  {"calls": -1}, {"is_value_error": "yes"}, "case"])
+def test_forged_case_records_are_malformed(case):
+    with pytest.raises(ValueError):
+        grader._valid_meta({"cases": [case]}, n_cases=1)
+
+
+def test_forged_cells_report_graded_as_malformed(tmp_path):
+    write(tmp_path / "submitted", "forger", attacks.forged_cells_report())
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    forger = records["forger"]
+    assert forger["status"] == "graded" and forger["score"] == 0, \
+        json.dumps(forger, indent=1) + log
+    reasons = {t["reason"].split(":")[1] for t in forger["tests"].values()}
+    assert reasons == {" the results that came back were malformed"}, reasons
+    assert forger["cell_errors"] == [] and "internal" not in log, log
+
+
+def test_forged_case_record_graded_as_malformed(tmp_path):
     write(tmp_path / "submitted", "forger", attacks.forged_record())
     records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
     forger = records["forger"]
@@ -115,3 +134,36 @@ def test_injected_text_is_inert_for_the_instructor(tmp_path):
     rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
     assert rows[1].startswith("'=1+2,6,12,graded,"), rows
     assert "\x1b" not in log and "\x07" not in log and "& done" in log, log
+
+
+# 6. What the grader puts in a sandbox (the plan, stand-in source, hidden inputs) never reaches
+# the feedback: the job folder holds only the student's code and the harness, the cells report
+# their errors before the plan is sent, and a function's error message that quotes the
+# stand-ins' code or the hidden inputs is withheld.
+def test_sandbox_contents_never_reach_the_feedback(tmp_path):
+    from course.grading.specs.assignment1 import DOUBLING_STEP, REFERENCE_STEP
+    write(tmp_path / "submitted", "snoop", attacks.snoop())
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    snoop = records["snoop"]
+    assert snoop["score"] == FULL - 6, json.dumps(snoop, indent=1)
+    assert snoop["cell_errors"] == [
+        [2, "RuntimeError: SNOOP ./cells.json ./harness.py stdin: nothing"]], snoop["cell_errors"]
+    quoted = "(error message not shown, because it quotes code the grader ran beside yours)"
+    inputs = "(error message not shown, because it holds the inputs of hidden tests)"
+    reasons = {g: t["reason"] for g, t in snoop["tests"].items() if t["reason"]}
+    assert sorted(reasons) == ["test_task1_1_rnn_step_forward_hidden",
+                               "test_task1_1_rnn_step_forward_public",
+                               "test_task1_2_rnn_forward_hidden",
+                               "test_task1_2_rnn_forward_public"], reasons
+    assert reasons["test_task1_1_rnn_step_forward_hidden"] == f"rnn_step_forward raised {inputs}"
+    assert reasons["test_task1_1_rnn_step_forward_public"].startswith(
+        "rnn_step_forward raised inputs [")   # the public test's own inputs: the student's to see
+    assert reasons["test_task1_2_rnn_forward_hidden"] == f"rnn_forward raised {quoted}"
+    assert reasons["test_task1_2_rnn_forward_public"].startswith(f"rnn_forward raised {quoted}")
+    page = (tmp_path / "out" / "feedback" / "snoop" / ASSIGNMENT / "assignment1.html").read_text()
+    submitted = json.dumps(attacks.snoop())   # the release's public tests show a stand-in
+    code = [line.strip() for line in (DOUBLING_STEP + REFERENCE_STEP).splitlines()
+            if len(line.strip()) > 12 and json.dumps(line.strip())[1:-1] not in submitted]
+    assert "return np.tanh(x @ W.T + h_prev @ U.T + b_h)" in code
+    for text in (page, json.dumps(snoop)):
+        assert not [line for line in code if line in text]
