@@ -3,7 +3,8 @@
 It is copied into the job folder and run as ``python harness.py RESULT_FD CELLS_CPU_S
 CELLS_WALL_S``. The job folder holds only:
 
-- ``cells.json``: the student's code cells, in notebook order (magics already turned into calls);
+- ``cells.json``: the student's code cells, in notebook order, as written (magics and ``!``
+  commands are turned into calls of ``get_ipython()`` here, see :func:`_python`);
 - files an assignment's spec puts there for the notebook (e.g. a stand-in for a data module).
 
 It runs every cell (an exception stops that cell only) and writes what the cells raised to the
@@ -20,6 +21,7 @@ at, by the grader, outside.
 import io
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -28,6 +30,24 @@ import time
 def _describe(exc):
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= 500 else text[:500] + "..."
+
+
+# A line IPython would transform: a magic (%, %%), a shell command (!), help (? before or after).
+_IPYTHON_LINE = re.compile(r"^\s*[!%?]|\?\s*$", re.MULTILINE)
+
+
+def _python(text):
+    """A cell's text as Python: IPython's input transformation where the cell has IPython syntax
+    (imported only then). It runs here, inside the sandbox and the cell's time limit, because its
+    time grows with the cell's size times its number of magics. A cell it cannot transform runs
+    as written and reports its SyntaxError."""
+    if not _IPYTHON_LINE.search(text):
+        return text
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return TransformerManager().transform_cell(text)
+    except Exception:
+        return text
 
 
 class CellTimeout(BaseException):
@@ -106,7 +126,7 @@ def main():
         try:
             signal.setitimer(signal.ITIMER_PROF, left)
             signal.setitimer(signal.ITIMER_REAL, wall_left)
-            exec(compile(code, f"<cell {i + 1}>", "exec"), ns)
+            exec(compile(_python(code), f"<cell {i + 1}>", "exec"), ns)
         except BaseException as exc:   # SystemExit and KeyboardInterrupt too: the cell just stops
             cell_errors.append([i + 1, _describe(exc)])
         finally:

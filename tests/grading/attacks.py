@@ -139,3 +139,21 @@ def snoop():
                 "             if isinstance(o, dict) and 'stand_ins' in o]\n"
                 "    raise RuntimeError(' '.join(source for plan in plans\n"
                 "                                for source in plan['stand_ins'].values()))\n")})
+
+
+def shell_lines_cell(size=100 << 10, commands=200):
+    """A code cell of about ``size`` bytes holding ``commands`` ``!true`` lines among plain
+    assignments: IPython's input transformation reads the cell again for each of them."""
+    filler = max(0, (size - 6 * commands) // 6 // commands)
+    return "".join("!true\n" + "a = 1\n" * filler for _ in range(commands))
+
+
+def shell_lines_notebook(size=100 << 10, commands=200):
+    """Correct, with :func:`shell_lines_cell` as its last cell."""
+    return solved(after=[shell_lines_cell(size, commands)])
+
+
+def shell_lines_only(size=10 << 20):
+    """Correct, followed by cells of nothing but ``!true`` lines, about ``size`` bytes."""
+    cell = "!true\n" * (64 << 10)
+    return solved(after=[cell] * (size // len(cell)))

@@ -3,15 +3,17 @@ the reference. Each test below is one attack with its exact expected outcome (th
 in ``attacks.py``)."""
 import io
 import json
+import re
 import tracemalloc
 
 import pytest
 
 from course.grading import grader, pipeline
+from course.grading.notebook import SubmissionError, student_code
 from course.grading.sandbox import Limits
 
 from . import attacks
-from .submissions import ASSIGNMENT, SOURCE, solved, write
+from .submissions import ASSIGNMENT, RELEASE, SOURCE, solved, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-isolation")]
 
@@ -167,3 +169,39 @@ def test_sandbox_contents_never_reach_the_feedback(tmp_path):
     assert "return np.tanh(x @ W.T + h_prev @ U.T + b_h)" in code
     for text in (page, json.dumps(snoop)):
         assert not [line for line in code if line in text]
+
+
+# 3. Student text is processed on the trusted side only within bounds: a notebook's code is at
+# most MAX_CODE_BYTES in MAX_CODE_CELLS cells (beyond, it is refused at once), and IPython's input
+# transformation, whose time grows with a cell's size times its magics, runs in the sandbox,
+# within the cell's time limit.
+def test_notebook_of_shell_lines_beyond_the_limit_is_refused_at_once(tmp_path):
+    nb = attacks.shell_lines_only(10 << 20)
+    with pytest.raises(SubmissionError, match="more than the 1 MiB a notebook may have"):
+        student_code(nb, json.loads(RELEASE.read_text()))
+    write(tmp_path / "submitted", "shell", nb)
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    shell = records["shell"]
+    assert shell["status"] == "ungradable" and shell["score"] == 0, json.dumps(shell, indent=1)
+    assert len(shell["notes"]) == 1 and re.fullmatch(
+        r"the notebook's code cells hold 9\.\d MiB of code, more than the 1 MiB a notebook may "
+        r"have", shell["notes"][0]), shell["notes"]
+
+
+def test_too_many_code_cells_are_refused():
+    nb = solved(after=["pass"] * 1000)
+    with pytest.raises(SubmissionError, match=r"code cells, more than the 1000 a notebook"):
+        student_code(nb, json.loads(RELEASE.read_text()))
+
+
+def test_cell_of_shell_lines_is_transformed_in_the_sandbox_within_its_limit(tmp_path):
+    nb = attacks.shell_lines_notebook()
+    cells = student_code(nb, json.loads(RELEASE.read_text()))
+    assert cells[-1] == attacks.shell_lines_cell()   # as written: not transformed here
+    write(tmp_path / "submitted", "shell", nb)
+    records, log = _grade(tmp_path / "submitted", tmp_path / "out", LIMITS)
+    shell = records["shell"]
+    assert shell["score"] == FULL, json.dumps(shell, indent=1)
+    assert shell["cell_errors"] == [
+        [len(cells), "CellTimeout: the cell ran too long and was interrupted"]], shell
+
