@@ -7,7 +7,8 @@ The sandbox (one per graded task) has:
   grader kills it, the kernel kills everything it started (``--die-with-parent`` covers the
   grader dying too);
 - a read-only view of the Python installation and ``/usr`` only, plus one read-only job folder
-  holding the student's own code and the inputs; no course file (solutions, hidden tests,
+  holding the student's own code and the harness (the plan and the inputs come on standard
+  input, after the cells have run: see ``run(send=...)``); no course file (solutions, hidden tests,
   gradebook, other submissions) is mounted;
 - a size-limited tmpfs as the only writable place (``/tmp`` and the home folder);
 - an unprivileged uid without capabilities and ``no_new_privs``, so that the rlimits apply:
