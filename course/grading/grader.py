@@ -9,8 +9,10 @@ import hashlib
 import importlib
 import io
 import json
+import re
 import shutil
 import signal
+import struct
 import tempfile
 import time
 import zipfile
@@ -111,13 +113,26 @@ def _expected(assignment, task, case):
         ref[name] = saved
 
 
-def _job(workdir, cells, task, cases, cells_seconds, files=None):
-    """Write one sandbox job folder: code, plan, inputs, the harness and the spec's files."""
+def _job(workdir, cells, files=None):
+    """Write one sandbox job folder: the student's code, the harness and the spec's files
+    (nothing the student may not see: the plan and inputs go on standard input, see
+    :func:`_payload`)."""
     job = Path(tempfile.mkdtemp(prefix="job-", dir=workdir))
     for name, content in (files or {}).items():
         path = job / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    (job / "cells.json").write_text(json.dumps(cells))
+    shutil.copyfile(harness.__file__, job / "harness.py")
+    for p in job.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    job.chmod(0o755)
+    return job
+
+
+def _payload(task, cases):
+    """What the harness reads on standard input once the cells have run: the plan's length
+    (8 bytes), the plan (JSON), the argument arrays (``.npz``)."""
     arrays, plan_cases = {}, []
     for c, case in enumerate(cases):
         args = [encode_arg(a, f"c{c}_a{j}", arrays) for j, a in enumerate(case.args)]
@@ -125,17 +140,12 @@ def _job(workdir, cells, task, cases, cells_seconds, files=None):
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
-    plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
-            "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
-            "driver": task.driver}
-    (job / "cells.json").write_text(json.dumps(cells))
-    (job / "plan.json").write_text(json.dumps(plan))
-    np.savez(job / "inputs.npz", **arrays)
-    shutil.copyfile(harness.__file__, job / "harness.py")
-    for p in job.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    job.chmod(0o755)
-    return job
+    plan = json.dumps({"function": task.function, "cases": plan_cases,
+                       "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
+                       "driver": task.driver}).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return len(plan).to_bytes(8, "little") + plan + buffer.getvalue()
 
 
 def _killed_reason(task, run, limits):
@@ -162,13 +172,53 @@ def _killed_reason(task, run, limits):
             "(sys.exit or os._exit at the top level of a cell, or in the function?)")
 
 
+MAX_RESULT_MEMBERS = 4096   # arrays in one result: far more than any plan's cases need
+
+
+def _check_zip_directory(data):
+    """Check a result zip from its end-of-central-directory record and central directory only
+    (nothing is decompressed or decoded, and the memory used does not grow with the number of
+    members): raise ValueError unless its members are stored (not compressed), listed in the
+    order they lie in the file, one after another without overlapping, before the central
+    directory; then their sizes add up to no more than the bytes received."""
+    eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
+    if eocd < 0 or len(data) - eocd < 22:
+        raise ValueError("no zip directory")
+    disk, cd_disk, n_here, n_total, cd_size, cd_start = struct.unpack(
+        "<HHHHII", data[eocd + 4:eocd + 20])
+    if disk or cd_disk or n_here != n_total or n_total > MAX_RESULT_MEMBERS \
+            or cd_start + cd_size > eocd:
+        raise ValueError("multi-part, oversized or inconsistent zip directory")
+    pos, previous_end = cd_start, 0
+    for _ in range(n_total):
+        if data[pos:pos + 4] != b"PK\x01\x02" or pos + 46 > eocd:
+            raise ValueError("broken central directory")
+        (method, csize, usize, name_len, extra_len, comment_len,
+         offset) = struct.unpack("<6xH8xIIHHH8xI", data[pos + 4:pos + 46])
+        pos += 46 + name_len + extra_len + comment_len
+        if method != zipfile.ZIP_STORED or csize != usize or csize == 0xFFFFFFFF \
+                or offset + 30 > cd_start or data[offset:offset + 4] != b"PK\x03\x04":
+            raise ValueError("compressed, zip64 or misplaced member")
+        if offset < previous_end:
+            raise ValueError("overlapping members")
+        local_name, local_extra = struct.unpack("<HH", data[offset + 26:offset + 30])
+        previous_end = offset + 30 + local_name + local_extra + csize
+        if previous_end > cd_start:
+            raise ValueError("a member runs past the data")
+    if pos > eocd:
+        raise ValueError("broken central directory")
+
+
 def _check_npz(data, max_bytes):
-    """Refuse results that would expand beyond what came back (a zip bomb): stored members only,
-    and no array claiming more bytes than its member holds."""
+    """Refuse results that would expand beyond what came back: checked from the zip's directory
+    before anything is decoded (:func:`_check_zip_directory`: stored, non-overlapping members
+    that fit in the bytes received, so decoding them all takes at most about their size), then
+    no array claiming more bytes than its member holds, and no object arrays."""
+    if len(data) > max_bytes:
+        raise ValueError("result larger than the limit")
+    _check_zip_directory(data)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for info in z.infolist():
-            if info.compress_type != zipfile.ZIP_STORED or info.file_size > max_bytes:
-                raise ValueError("compressed or oversized member")
             with z.open(info) as f:
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):
@@ -179,6 +229,75 @@ def _check_npz(data, max_bytes):
                     raise ValueError(f"npy format {version}")
                 if dtype.hasobject or dtype.itemsize * int(np.prod(shape)) > info.file_size:
                     raise ValueError("array header larger than its data")
+
+
+def _is_int(value, low, high):
+    return type(value) is int and low <= value <= high
+
+
+def _valid_meta(meta, n_cases):
+    """The harness's record of the calls (``{"cases": [...]}``), checked as data: one record per
+    case with fields of the harness's types and ranges. Returns the records; raises ValueError
+    for anything else (whatever code in the sandbox wrote is not trusted)."""
+    records = meta.get("cases") if isinstance(meta, dict) else None
+    if not (isinstance(records, list) and len(records) == n_cases):
+        raise ValueError("wrong number of case records")
+    for r in records:
+        if not (isinstance(r, dict)
+                and (r.get("error") is None or isinstance(r["error"], str))
+                and type(r.get("is_value_error", False)) is bool
+                and (r.get("calls") is None or _is_int(r["calls"], 0, 1 << 30))
+                and _is_int(r.get("n_out", 0), 0, MAX_RESULT_MEMBERS)):
+            raise ValueError("malformed case record")
+    return records
+
+
+def _valid_cells(cell_errors, n_cells):
+    """The cells' report: at most one ``[cell number, message]`` per cell; ValueError if not."""
+    if not (isinstance(cell_errors, list) and len(cell_errors) <= n_cells
+            and all(isinstance(e, list) and len(e) == 2 and _is_int(e[0], 1, n_cells)
+                    and isinstance(e[1], str) for e in cell_errors)):
+        raise ValueError("malformed cell errors")
+    return cell_errors
+
+
+ERROR_CHARS = 300   # of a function's error message, in a reason
+
+
+class _Secrets:
+    """What the grader put in a task's sandbox that its feedback must never show: the lines of
+    code of the stand-ins and the driver (their string literals are not code: an error message
+    the driver raises on purpose, or a library's own message, still reaches the student), and
+    the values of the hidden cases' inputs."""
+    MIN_LINE = 20
+
+    def __init__(self, task, cases, hidden):
+        sources = [src for _, src in task.stand_ins.values()] + [task.driver or ""]
+        self.lines = {self._norm(line) for src in sources for line in src.splitlines()
+                      if len(self._norm(_STRINGS.sub("", line))) >= self.MIN_LINE}
+        values = [np.asarray(a, dtype=np.float64).ravel()[:4096] for case in cases
+                  if hidden.get(case.test) for a in flat(case.args)
+                  if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        values = np.concatenate(values) if values else np.zeros(0)
+        self.values = {f"{v:.3f}" for v in values[np.abs(values) >= 1e-3]}
+
+    @staticmethod
+    def _norm(text):
+        return " ".join(text.split())
+
+    def withheld(self, message):
+        """``message``, or a note saying why it cannot be shown."""
+        text = self._norm(message)
+        if any(line in text for line in self.lines):
+            return "(error message not shown, because it quotes code the grader ran beside yours)"
+        numbers = {f"{float(n):.3f}" for n in _FLOATS.findall(message)}
+        if len(numbers & self.values) >= 2:
+            return "(error message not shown, because it holds the inputs of hidden tests)"
+        return message
+
+
+_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_FLOATS = re.compile(r"-?\d+\.\d{3,}(?:[eE][-+]?\d+)?")
 
 
 def _sandbox_fault(task, run, python, limits):
@@ -210,14 +329,15 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
                                                 for k, v in task.limits.items()})
     try:
-        job = _job(workdir, cells, task, cases, cells_seconds=limits.wall_s / 2,
-                   files=assignment.files)
+        job = _job(workdir, cells, files=assignment.files)
     except OSError as e:
         raise GraderFault(f"could not write the sandbox's job folder in {workdir}: "
                           f"{e.strerror or e}") from None
     python = sandbox.interpreter()
+    # top-level code: half the wall limit in CPU time, 3/4 of it in wall time (see harness)
+    argv = [python, "harness.py", "{RESULT_FD}", str(limits.wall_s / 2), str(limits.wall_s * 0.75)]
     try:
-        run = sandbox.run(job, [python, "harness.py", "{RESULT_FD}"], limits)
+        run = sandbox.run(job, argv, limits, send=(harness.CELLS_DONE, _payload(task, cases)))
     except OSError as e:   # prlimit, sh or bwrap could not be executed at all
         raise GraderFault(f"the sandbox could not be started: {e}",
                           detail=f"interpreter: {python}") from None
@@ -225,22 +345,25 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         shutil.rmtree(job, ignore_errors=True)
     if not run.result.startswith(harness.READY):
         raise _sandbox_fault(task, run, python, limits)
-    run.result = run.result[len(harness.READY):]
+    # the cells' report is what came before the first CELLS_DONE: all of it had come before the
+    # plan was sent (see harness), so no cell error can hold what the plan and inputs hold
+    report, done, results = run.result[len(harness.READY):].partition(harness.CELLS_DONE)
+    cell_errors = None
+    if done:
+        try:
+            cell_errors = _valid_cells(json.loads(report.decode()), len(cells))
+        except Exception:
+            cell_errors = None
+    run.result = results
     reasons = {case.test: "" for case in cases}
     data = None
-    if not run.killed and run.result:
+    if not run.killed and run.result and cell_errors is not None:
         try:
             _check_npz(run.result, limits.result_bytes)
             with np.load(io.BytesIO(run.result), allow_pickle=False) as npz:
                 data = {k: npz[k] for k in npz.files}
             meta = json.loads(bytes(data.pop("meta")).decode())
-            records, cell_errors = meta["cases"], meta["cells"]
-            if not (isinstance(records, list) and len(records) == len(cases)
-                    and all(isinstance(r, dict) for r in records)
-                    and isinstance(cell_errors, list)
-                    and all(isinstance(e, list) and len(e) == 2 and isinstance(e[1], str)
-                            for e in cell_errors)):
-                raise ValueError("malformed meta")
+            records = _valid_meta(meta, len(cases))
             if any(a.dtype.kind not in "biuf" for a in data.values()):
                 raise ValueError("not a plain numeric array")
         except Exception:   # whatever came back, it decides nothing but "malformed"
@@ -248,13 +371,14 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
     if data is None:
         why = (_killed_reason(task, run, limits) if (run.killed or not run.result)
                else f"{task.function}: the results that came back were malformed")
-        return {test: why for test in reasons}, None, run.seconds
+        return {test: why for test in reasons}, cell_errors, run.seconds
+    secrets = _Secrets(task, cases, hidden)
     for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
         if reasons[case.test]:
             continue   # a test cell fails on its first failing case
         try:
             if record.get("error") is not None:
-                record["error"] = str(record["error"])[:1000]
+                record["error"] = secrets.withheld(record["error"][:ERROR_CHARS])
                 if record["error"].startswith("NameError") and cell_errors:
                     cell, error = cell_errors[0]
                     record["error"] += f" (your cell {cell} raised {error[:500]})"

@@ -1,22 +1,27 @@
 """The program that runs inside the sandbox: student code in, arrays out. Standard library + NumPy.
 
-It is copied into the job folder and run as ``python harness.py RESULT_FD``. The job folder holds:
+It is copied into the job folder and run as ``python harness.py RESULT_FD CELLS_CPU_S
+CELLS_WALL_S``. The job folder holds only:
 
-- ``cells.json``: the student's code cells, in notebook order (magics already turned into calls);
-- ``plan.json``: the function to call (or a driver calling it), the cases (arguments by name),
-  stand-ins to install;
-- ``inputs.npz``: the argument arrays;
+- ``cells.json``: the student's code cells, in notebook order, as written (magics and ``!``
+  commands are turned into calls of ``get_ipython()`` here, see :func:`_python`);
 - files an assignment's spec puts there for the notebook (e.g. a stand-in for a data module).
 
-It runs every cell (an exception stops that cell only), then calls the function once per case and
-writes one ``.npz`` to the result descriptor: each case's returned values, its arguments after the
-call (so the grader can see whether inputs were modified) and a JSON record of errors and call
-counts. Nothing here decides a grade: whatever student code does to this process, only the arrays
-it leaves in the result are looked at, by the grader, outside.
+It runs every cell (an exception stops that cell only) and writes what the cells raised to the
+result descriptor, followed by ``CELLS_DONE``. Only then does the grader send, on standard input,
+the plan (the function to call or a driver calling it, the cases with their arguments by name,
+stand-ins to install) and the argument arrays (an ``.npz``): so the cells' report, which the
+student's feedback shows, was written before anything the grader holds (hidden inputs, stand-in
+source) was in reach of their code. Then it calls the function once per case and writes one
+``.npz``: each case's returned values, its arguments after the call (so the grader can see
+whether inputs were modified) and a JSON record of errors and call counts. Nothing here decides a
+grade: whatever student code does to this process, only what it leaves in the result is looked
+at, by the grader, outside.
 """
 import io
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -25,6 +30,24 @@ import time
 def _describe(exc):
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= 500 else text[:500] + "..."
+
+
+# A line IPython would transform: a magic (%, %%), a shell command (!), help (? before or after).
+_IPYTHON_LINE = re.compile(r"^\s*[!%?]|\?\s*$", re.MULTILINE)
+
+
+def _python(text):
+    """A cell's text as Python: IPython's input transformation where the cell has IPython syntax
+    (imported only then). It runs here, inside the sandbox and the cell's time limit, because its
+    time grows with the cell's size times its number of magics. A cell it cannot transform runs
+    as written and reports its SyntaxError."""
+    if not _IPYTHON_LINE.search(text):
+        return text
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return TransformerManager().transform_cell(text)
+    except Exception:
+        return text
 
 
 class CellTimeout(BaseException):
@@ -67,6 +90,9 @@ class _Shell:
 # student code runs: a result without it means the sandbox itself failed (bubblewrap could not
 # start, no interpreter, NumPy missing), which is never the student's fault.
 READY = b"course-grading harness ready\n"
+# Written after the cells' report (JSON, which never holds a NUL): the grader sends the plan on
+# standard input once it has seen this, and reads the report as what came before it.
+CELLS_DONE = b"\0course-grading cells done\0"
 
 
 def main():
@@ -74,34 +100,52 @@ def main():
     result = os.fdopen(result_fd, "wb", closefd=True)
     import numpy as np
     savez, asarray, value_error = np.savez, np.asarray, ValueError
+    cells_seconds, cells_wall_seconds = float(sys.argv[2]), float(sys.argv[3])
     with open("cells.json") as f:
         cells = json.load(f)
-    with open("plan.json") as f:
-        plan = json.load(f)
-    with np.load("inputs.npz", allow_pickle=False) as data:
-        inputs = {k: data[k] for k in data.files}
     result.write(READY)
     result.flush()
 
     shell = _Shell()
     ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": lambda: shell}
     cell_errors = []
-    # Top-level code gets at most plan["cells_seconds"] in all (a training loop left in a cell
-    # is interrupted, as nbgrader interrupts a cell that times out); the calls get the rest.
+    # Top-level code gets at most CELLS_CPU_S of CPU time in all (a training loop left
+    # in a cell is interrupted, as nbgrader interrupts a cell that times out); CPU time, so that
+    # a busy machine costs the student nothing. A cell that waits without computing is stopped
+    # at CELLS_WALL_S of wall clock. The calls get the rest.
     signal.signal(signal.SIGALRM, _interrupt)
-    deadline = time.monotonic() + plan.get("cells_seconds", 1e9)
+    signal.signal(signal.SIGPROF, _interrupt)
+    cpu_budget = cells_seconds
+    cpu_start, wall_deadline = time.process_time(), time.monotonic() + cells_wall_seconds
     for i, code in enumerate(cells):
-        left = deadline - time.monotonic()
-        if left <= 0:
+        left = cpu_budget - (time.process_time() - cpu_start)
+        wall_left = wall_deadline - time.monotonic()
+        if left <= 0 or wall_left <= 0:
             cell_errors.append([i + 1, "not run: the time for top-level code was used up"])
             continue
         try:
-            signal.setitimer(signal.ITIMER_REAL, left)
-            exec(compile(code, f"<cell {i + 1}>", "exec"), ns)
+            signal.setitimer(signal.ITIMER_PROF, left)
+            signal.setitimer(signal.ITIMER_REAL, wall_left)
+            exec(compile(_python(code), f"<cell {i + 1}>", "exec"), ns)
         except BaseException as exc:   # SystemExit and KeyboardInterrupt too: the cell just stops
             cell_errors.append([i + 1, _describe(exc)])
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
+
+    result.write(json.dumps(cell_errors, default=str).encode() + CELLS_DONE)
+    result.flush()
+    payload = bytearray()   # the plan's length (8 bytes), the plan, the arrays: until EOF
+    while True:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            break
+        payload += chunk
+    size = int.from_bytes(payload[:8], "little")
+    plan = json.loads(payload[8:8 + size].decode())
+    with np.load(io.BytesIO(bytes(payload[8 + size:])), allow_pickle=False) as data:
+        inputs = {k: data[k] for k in data.files}
+    del payload
 
     stand_ins = {}
     for key, source in plan.get("stand_ins", {}).items():
@@ -164,7 +208,7 @@ def main():
                     if isinstance(item, np.ndarray):
                         arrays[f"c{c}_arg{j}_{k}"] = asarray(item)
 
-    meta = json.dumps({"cells": cell_errors, "cases": records}, default=str)
+    meta = json.dumps({"cases": records}, default=str)
     arrays["meta"] = np.frombuffer(meta.encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     savez(buffer, **arrays)

@@ -13,7 +13,12 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_NOTEBOOK_BYTES = 20 << 20
+# What a submission may hold (documented in book/instructors.md). Everything of a submission that
+# the trusted side reads is checked against these first, and takes time in proportion to its
+# size: IPython's input transformation (magics, ``!`` commands) runs inside the sandbox.
+MAX_NOTEBOOK_BYTES = 20 << 20   # the file, outputs included
+MAX_CODE_BYTES = 1 << 20        # the text of all code cells together
+MAX_CODE_CELLS = 1000
 
 
 class SubmissionError(Exception):
@@ -101,18 +106,26 @@ def given_cells(release_nb):
 
 
 def student_code(submitted_nb, release_nb):
-    """The student's code cells as Python text, in order, without the release's test cells.
+    """The student's code cells as cell text (IPython syntax: the harness turns magics and ``!``
+    commands into calls, inside the sandbox), in order, without the release's test cells.
 
     Read-only given cells are the release's, as nbgrader restores them: a submitted copy (found
     by grade id or by its text) runs with the release's text, and one the student deleted runs
-    first, before all student code, so a missing import or helper costs no points.
+    first, before all student code, so a missing import or helper costs no points. Raises
+    SubmissionError when the code is beyond MAX_CODE_CELLS or MAX_CODE_BYTES.
     """
-    from IPython.core.inputtransformer2 import TransformerManager
+    texts = [cell_source(c) for c in submitted_nb["cells"] if c.get("cell_type") == "code"]
+    if len(texts) > MAX_CODE_CELLS:
+        raise SubmissionError(f"the notebook has {len(texts)} code cells, more than the "
+                              f"{MAX_CODE_CELLS} a notebook may have")
+    size = sum(len(t.encode("utf-8", "replace")) for t in texts)
+    if size > MAX_CODE_BYTES:
+        raise SubmissionError(f"the notebook's code cells hold {size / 2**20:.1f} MiB of code, "
+                              f"more than the {MAX_CODE_BYTES >> 20} MiB a notebook may have")
     tests = {_normal(cell_source(c)) for c in release_nb["cells"]
              if _nbgrader(c).get("grade") and not _nbgrader(c).get("solution")}
     given = given_cells(release_nb)
     given_by_text = {_normal(text): gid for gid, text in given.items()}
-    transform = TransformerManager().transform_cell
     code, seen = [], set()
     for cell in submitted_nb["cells"]:
         if cell.get("cell_type") != "code":
@@ -125,11 +138,8 @@ def student_code(submitted_nb, release_nb):
         if gid is not None and gid not in seen:
             seen.add(gid)
             text = given[gid]
-        try:
-            code.append(transform(text))
-        except Exception:
-            code.append(text)   # the sandbox reports the SyntaxError for this cell
-    missing = [transform(text) for gid, text in given.items() if gid not in seen]
+        code.append(text)
+    missing = [text for gid, text in given.items() if gid not in seen]
     return missing + code
 
 

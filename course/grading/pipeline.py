@@ -231,8 +231,9 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
             job = (student, str(folders[student]), workdir, limits)
             in_flight[pool.submit(_grade_one, job)] = student
 
-    def progress(student, text):
-        print(f"[{done_count}/{total}] {student}: {text}", file=log, flush=True)
+    def progress(student, text):   # on the terminal: no control characters from anyone
+        print(report.plain(f"[{done_count}/{total}] {report.one_line(student)}: {text}"),
+              file=log, flush=True)
 
     pool = new_pool()
     gb = None
@@ -272,7 +273,8 @@ def _grade_todo(assignment, todo, folders, workdir, limits, workers, dirs, db_ur
                     not_graded[student] = cause
                     progress(student, f"NOT GRADED: grader fault: {cause}")
                     if detail:
-                        print("    " + detail.replace("\n", "\n    "), file=log, flush=True)
+                        print(report.plain("    " + detail.replace("\n", "\n    ")), file=log,
+                              flush=True)
                     if stop and stopped is None:
                         stopped = cause
                     continue

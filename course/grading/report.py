@@ -22,6 +22,35 @@ STYLE = ("body{font-family:sans-serif;max-width:50em;margin:2em auto}"
 
 
 _NUMBERS = re.compile(r" \(largest error [^)]*\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def plain(text):
+    """``text`` safe to print on a terminal: control characters (escape sequences) removed;
+    line breaks and tabs kept."""
+    return _CONTROL.sub("", str(text).replace("\r", ""))
+
+
+def one_line(text):
+    """``text`` on one line, without control characters."""
+    return plain(re.sub(r"[\n\t]+", " ", str(text)))
+
+
+def inert(text):
+    """``text`` (student-controlled: an exception message, a file name) as a Markdown code span,
+    on one line: shown as typed, never rendered as Markdown or HTML (a heading, a link, a
+    ``<script>``), wherever the summary is displayed."""
+    text = one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def csv_cell(text):
+    """A text cell of grades.csv that a spreadsheet shows as text: a leading ``=``, ``+``,
+    ``-``, ``@`` (a formula) or tab or carriage return is neutralised by a leading quote."""
+    text = one_line(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _fmt(x):
@@ -131,22 +160,25 @@ def csv_text(records, tests, not_graded=None):
     w.writerow(["student", "score", "max_score", "status", *[t.grade_id for t in tests],
                 "notes"])
     for r in sorted(records, key=lambda r: r["student"]):
-        w.writerow([r["student"], _fmt(r["score"]), _fmt(r["max_score"]), r["status"],
+        w.writerow([csv_cell(r["student"]), _fmt(r["score"]), _fmt(r["max_score"]), r["status"],
                     *[_fmt(r["tests"][t.grade_id]["score"]) for t in tests],
-                    "; ".join(r["notes"])])
+                    csv_cell("; ".join(r["notes"]))])
     for student, why in sorted((not_graded or {}).items()):
-        w.writerow([student, "", "", "not graded: grader fault", *["" for _ in tests], why])
+        w.writerow([csv_cell(student), "", "", "not graded: grader fault", *["" for _ in tests],
+                    csv_cell(why)])
     return buffer.getvalue()
 
 
 def summary(records, tests, not_graded=None):
     """Markdown: totals, per-test-cell score distribution, why points were lost, and who was not
-    graded because the grader failed (with the cause)."""
+    graded because the grader failed (with the cause). Text a student controls (reasons, which
+    quote their exceptions; notes) is shown in code spans (:func:`inert`); the grader's causes
+    and student names on one line without control characters."""
     lines = [f"# Grading summary: {len(records)} submissions", ""]
     if not_graded:
         lines += [f"**Not graded: grader fault: {len(not_graded)} submissions** (nothing "
                   "recorded for them; run the same command again once the cause is fixed):", ""]
-        lines += [f"- {student}: not graded: grader fault: {why}"
+        lines += [f"- {one_line(student)}: not graded: grader fault: {one_line(why)}"
                   for student, why in sorted(not_graded.items())]
         lines.append("")
     if records:
@@ -180,9 +212,9 @@ def summary(records, tests, not_graded=None):
     lines += ["", "## Failures and why", ""]
     for grade_id, reasons in why.items():
         lines.append(f"- **{grade_id}**")
-        lines += [f"  - {n} x {reason}" for reason, n in reasons.most_common(8)]
+        lines += [f"  - {n} x {inert(reason)}" for reason, n in reasons.most_common(8)]
     bad = [r for r in records if r["status"] != "graded"]
     if bad:
         lines += ["", "## Ungradable submissions", ""]
-        lines += [f"- {r['student']}: {'; '.join(r['notes'])}" for r in bad]
+        lines += [f"- {one_line(r['student'])}: {inert('; '.join(r['notes']))}" for r in bad]
     return "\n".join(lines) + "\n"

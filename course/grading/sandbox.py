@@ -7,12 +7,17 @@ The sandbox (one per graded task) has:
   grader kills it, the kernel kills everything it started (``--die-with-parent`` covers the
   grader dying too);
 - a read-only view of the Python installation and ``/usr`` only, plus one read-only job folder
-  holding the student's own code and the inputs; no course file (solutions, hidden tests,
+  holding the student's own code and the harness (the plan and the inputs come on standard
+  input, after the cells have run: see ``run(send=...)``); no course file (solutions, hidden tests,
   gradebook, other submissions) is mounted;
 - a size-limited tmpfs as the only writable place (``/tmp`` and the home folder);
 - an unprivileged uid without capabilities and ``no_new_privs``, so that the rlimits apply:
   CPU seconds, address space, number of processes (a fork bomb stops there), file size;
-- a wall-clock limit enforced from outside: the grader kills the whole process group.
+- a wall-clock limit enforced from outside: the grader kills the whole process group;
+- where the machine has cgroups (v1), one group per controller for the whole sandbox: memory,
+  processes, and CPU (an equal share of the machine and at most ``Limits.cpus`` cores, so that a
+  sandbox full of busy processes cannot starve the sandboxes graded beside it), with its CPU
+  time measured.
 
 What comes back: the bytes written to file descriptor 3 (the result channel, capped) and the head
 of stdout/stderr (capped; a flood past ``log_max`` kills the sandbox). The caller parses the result
@@ -49,6 +54,7 @@ class Limits:
     result_bytes: int = 64 << 20      # cap on the result channel
     log_keep: int = 16 << 10          # stdout/stderr bytes kept for the report
     log_max: int = 64 << 20           # stdout/stderr bytes after which the run is killed
+    cpus: float = 1.0                 # CPU quota of the whole sandbox (cgroup cpu), in cores
 
 
 @dataclass
@@ -57,7 +63,8 @@ class SandboxResult:
     result: bytes            # what the code wrote on fd 3 (b"" if nothing)
     log: str                 # head of stdout + stderr
     killed: str = ""         # "" or why it was stopped: "timeout", "output", "result", "memory"
-    seconds: float = 0.0
+    seconds: float = 0.0     # wall clock
+    cpu_seconds: float = None   # CPU time of all the sandbox's processes (None: no cgroup)
 
 
 def bwrap_path():
@@ -233,29 +240,46 @@ def _reap(uid, timeout_s=5.0):
 CGROUPS = "/sys/fs/cgroup"
 
 
+# Per-sandbox cgroup v1 groups: memory and pids cap the sandbox as a whole (rlimits cap each
+# process only); cpu gives every sandbox the same share of the machine, whatever number of
+# processes it starts, and at most ``limits.cpus`` cores (a student who forks busy processes
+# slows only their own sandbox); cpuacct measures the CPU time the sandbox used.
+CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
+CPU_PERIOD_US = 100_000
+
+
+def _cgroup_settings(controller, limits):
+    return {"memory": {"memory.limit_in_bytes": limits.memory_bytes},
+            "pids": {"pids.max": limits.nproc},
+            "cpu": {"cpu.shares": 1024, "cpu.cfs_period_us": CPU_PERIOD_US,
+                    "cpu.cfs_quota_us": max(1000, int(limits.cpus * CPU_PERIOD_US))},
+            "cpuacct": {}}[controller]
+
+
 def _cgroups_create(uid, limits):
-    """Per-sandbox cgroup v1 ``memory`` and ``pids`` groups, capping the whole sandbox (rlimits
-    cap each process only). Returns their folders; [] where cgroups cannot be written."""
+    """The sandbox's cgroups (see CONTROLLERS), as folders; a controller the machine does not
+    have, or does not let us write, is left out."""
     groups = []
-    try:
-        for controller, settings in (("memory", {"memory.limit_in_bytes": limits.memory_bytes}),
-                                     ("pids", {"pids.max": limits.nproc})):
-            group = os.path.join(CGROUPS, controller,
-                                 f"course-grading-{uid}-{os.getpid()}-{time.monotonic_ns()}")
+    for controller in CONTROLLERS:
+        group = os.path.join(CGROUPS, controller,
+                             f"course-grading-{uid}-{os.getpid()}-{time.monotonic_ns()}")
+        try:
             os.mkdir(group)
-            groups.append(group)
-            for name, value in settings.items():
+        except OSError:
+            continue
+        groups.append(group)
+        try:
+            for name, value in _cgroup_settings(controller, limits).items():
                 with open(os.path.join(group, name), "w") as f:
                     f.write(str(value))
-    except OSError:
-        _cgroups_remove(groups)
-        return []
+        except OSError:
+            _cgroups_remove([groups.pop()])
     return groups
 
 
 def _remove_stale_cgroups(uid):
     """Remove the empty cgroups a killed process that held ``uid`` before left behind."""
-    for controller in ("memory", "pids"):
+    for controller in CONTROLLERS:
         try:
             names = os.listdir(os.path.join(CGROUPS, controller))
         except OSError:
@@ -269,14 +293,19 @@ def _remove_stale_cgroups(uid):
 
 
 def _cgroups_remove(groups):
-    """Remove the (now empty) groups; True if the memory group's OOM killer had to act."""
-    oom = False
+    """Remove the (now empty) groups; return (whether the memory group's OOM killer had to act,
+    the CPU seconds the cpuacct group counted or None)."""
+    oom, cpu_seconds = False, None
     for group in groups:
+        controller = group.split(os.sep)[-2]
         try:
-            if group.split(os.sep)[-2] == "memory":
+            if controller == "memory":
                 with open(os.path.join(group, "memory.oom_control")) as f:
                     oom = any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0
                               for line in f if line.strip())
+            elif controller == "cpuacct":
+                with open(os.path.join(group, "cpuacct.usage")) as f:
+                    cpu_seconds = int(f.read()) / 1e9
         except (OSError, ValueError, IndexError):
             pass
         for _ in range(100):   # empty once the kernel has finished tearing the sandbox down
@@ -287,13 +316,16 @@ def _cgroups_remove(groups):
                 break
             except OSError:
                 time.sleep(0.01)
-    return oom
+    return oom, cpu_seconds
 
 
-def run(job_dir, argv, limits=Limits(), uid=None):
+def run(job_dir, argv, limits=Limits(), uid=None, send=None):
     """Run ``argv`` inside a fresh sandbox that sees ``job_dir`` read-only; return a SandboxResult.
 
     ``{RESULT_FD}`` in ``argv`` is replaced by the number of the result channel's descriptor.
+    ``send`` = (marker, data): ``data`` is written to the sandbox's standard input once the result
+    channel has carried ``marker`` (then standard input is closed); until then nothing is sent,
+    so what the code inside did before it wrote the marker never saw ``data``.
 
     Never raises because of what the code inside does; the sandbox and everything it started
     are gone when this returns.
@@ -308,7 +340,7 @@ def run(job_dir, argv, limits=Limits(), uid=None):
     if groups:   # join the cgroups, then become the sandbox (same pid)
         command = ["sh", "-c", "".join(f'echo $$ > {g}/cgroup.procs && ' for g in groups)
                    + 'exec "$@"', "sh"] + command
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             pass_fds=(write_end,), start_new_session=True,
                             env={"PATH": "/usr/bin:/bin"})
@@ -319,6 +351,9 @@ def run(job_dir, argv, limits=Limits(), uid=None):
     sel.register(read_end, selectors.EVENT_READ, "result")
     sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "log")
     open_streams = 2
+    to_send = None   # the part of send's data not written yet, once the marker has come
+    if send:
+        os.set_blocking(proc.stdin.fileno(), False)
     try:
         while open_streams:
             left = limits.wall_s - (time.monotonic() - start)
@@ -326,6 +361,17 @@ def run(job_dir, argv, limits=Limits(), uid=None):
                 killed = "timeout"
                 break
             for key, _ in sel.select(timeout=min(left, 1.0)):
+                if key.data == "send":
+                    try:
+                        to_send = to_send[os.write(key.fd, to_send[:1 << 16]):]
+                    except BlockingIOError:
+                        pass
+                    except BrokenPipeError:   # nothing reads it any more
+                        to_send = b""
+                    if not to_send:
+                        sel.unregister(key.fd)
+                        proc.stdin.close()
+                    continue
                 chunk = os.read(key.fd, 1 << 16)
                 if not chunk:
                     sel.unregister(key.fd)
@@ -334,6 +380,10 @@ def run(job_dir, argv, limits=Limits(), uid=None):
                     result += chunk
                     if len(result) > limits.result_bytes:
                         killed = "result"
+                    elif send and to_send is None and send[0] in result[
+                            -len(chunk) - len(send[0]):]:
+                        to_send = memoryview(send[1])
+                        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "send")
                 else:
                     log_seen += len(chunk)
                     if len(log) < limits.log_keep:
@@ -358,9 +408,15 @@ def run(job_dir, argv, limits=Limits(), uid=None):
         sel.close()
         os.close(read_end)
         proc.stdout.close()
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
         _reap(uid)
-        if _cgroups_remove(groups) and not killed:
+        oom, cpu_seconds = _cgroups_remove(groups)
+        if oom and not killed:
             killed = "memory"
     return SandboxResult(returncode=proc.returncode, result=bytes(result),
                          log=log.decode("utf-8", "replace"), killed=killed,
-                         seconds=time.monotonic() - start)
+                         seconds=time.monotonic() - start, cpu_seconds=cpu_seconds)

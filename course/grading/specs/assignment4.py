@@ -24,8 +24,9 @@ vocabulary), so the notebook's setup cell runs and its top-level demonstration (
 ``rnnlib`` fails there, as the notebook's ``check_no_rnnlib`` makes it fail.
 
 Public cases use fixed inputs; hidden ones values drawn from the generator seeded per
-submission. The 90 s budget of Task 4.4 is the sandbox's wall-clock limit (enforced from outside,
-``Task.limits``) and the time the driver measures (honest code reports it truly).
+submission. The 90 s budget of Task 4.4 is the CPU time the driver measures around the call
+(honest code reports it truly; a neighbour's load does not count against it), within the
+sandbox's limits (enforced from outside, ``Task.limits``).
 """
 import functools
 import io
