@@ -6,7 +6,9 @@ runs the grading command exactly as ``python -m course.grading ARGS`` does, in t
 and injects the fault ``SPEC["do"]`` the moment the command prints a line that starts with
 ``SPEC["at"]`` (e.g. ``[1/3]``: after the first student is saved, while the next one is being
 graded). The injection runs inside the grader's own process, before it goes on, so the moment is
-exact. The faults are real: a SQLite lock held by another connection, the PostgreSQL server
+exact. With ``SPEC["before_student"]`` instead, it runs in the worker just before that student's
+grading starts (for a fault that must hit a sandbox start: a worker may start the next student's
+sandbox before the line of the previous one is printed). The faults are real: a SQLite lock held by another connection, the PostgreSQL server
 stopped, a file system that is full, a worker or this whole process killed with SIGKILL, the
 interpreter's folder hidden under an empty mount (in this process's own mount namespace), a
 submission rewritten while its sandbox runs.
@@ -113,6 +115,16 @@ def main():
     if "patience_s" in spec:
         from course.grading import gradebook
         gradebook.PATIENCE_S = spec["patience_s"]
+    if "before_student" in spec:   # workers are forked: they run the wrapped function
+        from course.grading import pipeline
+        grade_submission = pipeline.grade_submission
+
+        def fault_then_grade(assignment, student, *args, **kwargs):
+            if student == spec["before_student"]:
+                inject(spec)
+            return grade_submission(assignment, student, *args, **kwargs)
+
+        pipeline.grade_submission = fault_then_grade
     from course.grading.__main__ import main as grade
     sys.stderr = Trigger(sys.stderr, spec)
     code = grade(args)

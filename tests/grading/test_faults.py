@@ -3,7 +3,7 @@
 A class of three (alice: full marks, bob: one task wrong, carol: a broken notebook) is graded
 once undisturbed; then, per fault, graded again by ``python -m course.grading`` with the fault
 injected at an exact moment (``fault_runner.py``: right after the first student is saved, while
-the next is being graded, unless said otherwise), with one worker so that the moment is exact.
+the next is being graded, or just before the next one's grading starts, unless said otherwise), with one worker so that the moment is exact.
 After each: the command's exit status and what it printed are the expected ones, every student in
 the gradebook has exactly the undisturbed scores (a student hit by the fault has no entry and no
 complete record), and a rerun grades exactly the others and ends with the undisturbed grades.
@@ -193,7 +193,8 @@ def test_interpreter_missing_before_the_run_stops_before_any_record(tmp_path, un
 def test_interpreter_missing_mid_run(tmp_path, undisturbed):
     c = make_class(tmp_path)
     bin_dir = Path(sys.prefix).resolve() / "bin"
-    code, output, _ = run_with_fault(c, {"at": "[1/3]", "do": "hide", "path": str(bin_dir)})
+    code, output, _ = run_with_fault(c, {"at": "never", "before_student": "bob", "do": "hide",
+                                         "path": str(bin_dir)})
     assert code == 1, output
     faults = not_graded_lines(output)
     assert set(faults) == {"bob", "carol"}, output
