@@ -21,7 +21,7 @@ import numpy as np
 
 from . import harness, sandbox
 from .faults import GraderFault
-from .spec import encode_arg, flat, judge_case, resolve_arg
+from .spec import Reason, encode_arg, flat, judge_case, resolve_arg
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
                        reference_code, source_test_cells, student_code,
                        unanswered)
@@ -100,13 +100,13 @@ def _expected(assignment, task, case):
         exec(task.driver, dns)
         return _outputs(dns["drive"](ref, *args), task.select, task.flatten)
     if case.stand_in is None:
-        return _outputs(ref[task.function](*args), task.select, task.flatten)
+        return _outputs(ref[task.callee](*args), task.select, task.flatten)
     name, source = task.stand_ins[case.stand_in]
     sns = {"np": np, "_calls": []}
     exec(source, sns)
     saved, ref[name] = ref[name], sns["stand_in"]
     try:
-        return _outputs(ref[task.function](*args), task.select, task.flatten)
+        return _outputs(ref[task.callee](*args), task.select, task.flatten)
     finally:
         ref[name] = saved
 
@@ -125,7 +125,7 @@ def _job(workdir, cells, task, cases, cells_seconds, files=None):
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
-    plan = {"function": task.function, "cases": plan_cases, "cells_seconds": cells_seconds,
+    plan = {"function": task.callee, "cases": plan_cases, "cells_seconds": cells_seconds,
             "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
             "driver": task.driver}
     (job / "cells.json").write_text(json.dumps(cells))
@@ -250,8 +250,8 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
                else f"{task.function}: the results that came back were malformed")
         return {test: why for test in reasons}, None, run.seconds
     for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
-        if reasons[case.test]:
-            continue   # a test cell fails on its first failing case
+        if getattr(reasons[case.test], "specific", False):
+            continue   # a test cell shows the first of its most specific reasons
         try:
             if record.get("error") is not None:
                 record["error"] = str(record["error"])[:1000]
@@ -269,9 +269,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
             why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
         except Exception:
             why = f"{task.function}: the results that came back were malformed"
-        if why:
+        if why and (not reasons[case.test] or getattr(why, "specific", False)):
             label = "" if hidden[case.test] or not case.label else f" [{case.label}]"
-            reasons[case.test] = why + label
+            reasons[case.test] = Reason.of(why + label, getattr(why, "specific", False))
     return reasons, cell_errors, run.seconds
 
 

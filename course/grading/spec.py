@@ -22,7 +22,10 @@ class Case:
     expect_calls: Optional[int] = None  # how often the stand-in must be called
     per: str = "time step"            # what it must be called once for, in the feedback
     scalar: bool = False              # the (first) output must be a single number
-    mistakes: Callable = None         # mistakes(args) -> [(hint, wrong_output), ...]
+    # mistakes(*args) -> [(hint, predicted), ...]: what a known mistake returns, ``predicted``
+    # being {output name: array} (only the outputs it predicts) or, for a function with one
+    # output, that output's array. Shape cases may carry them too.
+    mistakes: Callable = None
     # check(outputs) -> '' or why not: judges the outputs (arrays) here, in place of comparing
     # them with the reference's (which are then not computed), e.g. a trained model's weights
     # measured on held-out data
@@ -69,9 +72,34 @@ class Task:
     # output index -> what is wrong when that output differs from the reference's, in place of
     # "wrong values" ({got} and {expected}: a single-number output's values)
     explain: dict = field(default_factory=dict)
+    # The outputs' names as the student's notebook calls them ("dx", "cache.i"), in the order they
+    # come back (a callable n -> names when their number varies); None: "the result"
+    outputs: object = None
+    # The arguments' names as the student's notebook calls them, for "changed x in place"
+    arguments: Optional[list] = None
+    # argument name -> what to do when it comes back changed, in place of "compute into new arrays"
+    in_place: dict = field(default_factory=dict)
+    # The notebook function the grader calls, when it is not ``function`` itself: a locked helper
+    # of the notebook that builds a cache or unpacks one into arrays. Never named in a reason.
+    entry: Optional[str] = None
+    # What to check when the function raises a ValueError (a shape mismatch, usually)
+    raise_hint: str = ""
     # Limits this task needs at least (e.g. {"wall_s": 150, "cpu_s": 150} for a training task),
     # raised above the run's limits for its sandbox only
     limits: dict = field(default_factory=dict)
+
+
+    @property
+    def callee(self):
+        """The notebook function each case calls (``entry`` or ``function``)."""
+        return self.entry or self.function
+
+    def output_names(self, n):
+        """Names of ``n`` outputs, as the student knows them."""
+        names = self.outputs(n) if callable(self.outputs) else list(self.outputs or [])
+        if n == 1 and not names:
+            return ["the result"]
+        return [names[j] if j < len(names) else f"output {j + 1}" for j in range(n)]
 
 
 def flat(values):
@@ -123,57 +151,171 @@ def _shape(a):
     return tuple(np.shape(a))
 
 
-def judge_case(task, case, expected, outs, args_after, record, hidden):
-    """'' if the case passes, else why not (never showing a hidden case's inputs or values)."""
+class Reason(str):
+    """Why a case failed ('' when it passed); ``specific`` when it names a likely mistake or a
+    cause (a hint, a call count, an exception, an input changed), not only a wrong result."""
+    specific = False
+
+    @classmethod
+    def of(cls, text, specific):
+        reason = cls(text)
+        reason.specific = bool(specific) and bool(text)
+        return reason
+
+
+def _close(task, a, b):
+    return _shape(a) == _shape(b) and bool(np.allclose(a, b, atol=task.atol, rtol=task.rtol))
+
+
+def _predictions(task, case, n):
+    """[(hint, {output index: array})] of the case's known mistakes."""
+    names = task.output_names(n)
+    out = []
+    for hint, predicted in (case.mistakes(*case.args) if case.mistakes else []):
+        if not isinstance(predicted, dict):
+            predicted = {0: predicted}
+        index = {}
+        for key, value in predicted.items():
+            j = key if isinstance(key, int) else (names.index(key) if key in names else None)
+            if j is not None and j < n:
+                index[j] = np.asarray(value, dtype=np.float64)
+        if index:
+            out.append((hint, index))
+    return out
+
+
+def _likely_mistake(task, case, outs, wrong):
+    """The hint of the known mistake that explains the most wrong outputs, every output it
+    predicts agreeing with it; '' when none does, or when two mistakes explain them equally
+    well (this case cannot tell them apart: another case of the test cell may)."""
+    best, explained = set(), 0
+    for hint, predicted in _predictions(task, case, len(outs)):
+        if all(_close(task, outs[j], p) for j, p in predicted.items()):
+            count = len(wrong & set(predicted))
+            if count > explained:
+                best, explained = {hint}, count
+            elif count == explained and count:
+                best.add(hint)
+    return best.pop() if len(best) == 1 else ""
+
+
+def _listing(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _judge_outputs(task, case, expected, outs, hidden):
+    """Per-output verdicts, with the likely mistake: a Reason ('' when every output is right)."""
     fn = task.function
-    if record.get("error"):
-        error = record["error"]
-        if "rnnlib" in error:
-            return (f"{fn} uses rnnlib, which is not available when grading: implement it "
-                    "yourself")
-        if "MemoryError" in error.split(":")[0]:
-            return f"{fn} ran out of memory (MemoryError)"
-        if error.startswith("NotImplementedError"):
-            return f"{fn} is not implemented yet"
-        return f"{fn} raised {error if not hidden else error.split(':')[0]}"
-    if case.stand_in is not None and case.expect_calls is not None \
-            and record.get("calls") != case.expect_calls:
-        replaced = task.stand_ins[case.stand_in][0]
-        return (f"{fn} called {replaced} {record.get('calls')} times for "
-                f"{case.expect_calls} {case.per}s: call it once per {case.per}")
-    if expected is None:   # judged by the case's own check
-        return case.check(outs)
-    if len(outs) != len(expected):
-        return f"{fn} returned {len(outs)} values, expected {len(expected)}"
+    names = task.output_names(len(expected))
+    verdicts, wrong, values = [], set(), []
     for j, (out, exp) in enumerate(zip(outs, expected)):
+        name = names[j]
         if case.scalar and j == 0 and out.ndim != 0:
-            return f"{fn}: expected a single number, got an array of shape {out.shape}"
-        if out.shape != _shape(exp):
-            if hidden:
-                return f"{fn}: wrong shape {out.shape}"
-            return f"{fn}: expected shape {_shape(exp)}, got {out.shape}"
-        if not np.all(np.isfinite(out)) and np.all(np.isfinite(exp)):
-            return f"{fn}: the result has inf or nan (is it numerically stable?)"
-        if not np.allclose(out, exp, atol=task.atol, rtol=task.rtol):
-            hint = ""
-            for text, wrong in (case.mistakes(*case.args) if case.mistakes else []):
-                if _shape(wrong) == out.shape and np.allclose(out, wrong, atol=task.atol,
-                                                              rtol=task.rtol):
-                    hint = " " + text
-                    break
+            verdicts.append(f"{name} should be a single number, got an array of shape {out.shape}")
+        elif out.shape != _shape(exp):
+            transposed = out.ndim >= 2 and out.shape == _shape(exp)[::-1]
+            verdicts.append(f"{name} has shape {out.shape}"
+                            + ("" if hidden else f", expected {_shape(exp)}")
+                            + (" (it looks transposed)" if transposed else ""))
+        elif not np.all(np.isfinite(out)) and np.all(np.isfinite(exp)):
+            verdicts.append(f"{name} has inf or nan (is it numerically stable?)")
+        elif not np.allclose(out, exp, atol=task.atol, rtol=task.rtol):
             if j in task.explain:
-                return f"{fn}: {task.explain[j].format(got=_number(out), expected=_number(exp))}" \
-                    + hint
-            error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
-            return f"{fn}: wrong values (largest error {error:.3g}).{hint}"
+                verdicts.append(task.explain[j].format(got=_number(out), expected=_number(exp)))
+            else:
+                error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
+                values.append(f"{name} (largest error {error:.3g})")
+        else:
+            continue
+        wrong.add(j)
+    if not wrong:
+        return Reason.of("", False)
+    if values:
+        verdicts.append("wrong values in " + ", ".join(values))
+    text = f"{fn}: " + "; ".join(verdicts)
+    right = [names[j] for j in range(len(names)) if j not in wrong]
+    if right and len(names) > 1:
+        text += f" ({_listing(right)} {'is' if len(right) == 1 else 'are'} right)"
+    hint = _likely_mistake(task, case, outs, wrong)
+    explained = any(j in task.explain for j in wrong)
+    return Reason.of(text + "." + (" " + hint if hint else ""), hint or explained)
+
+
+def _changed(task, case, args_after):
+    """Why an argument came back changed ('' when none did)."""
+    fn = task.function
+    names = task.arguments or []
+
+    def name_of(j):
+        return names[j] if j < len(names) else f"argument {j + 1}"
+
     def changed(before, after):
         return after is None or after.shape != before.shape or not np.array_equal(after, before)
 
     for j, (before, after) in enumerate(zip(case.args, args_after)):
-        if isinstance(before, np.ndarray) and changed(before, after):
-            return f"{fn} modified its input argument {j + 1}: compute into new arrays"
-        if isinstance(before, (list, tuple)) and isinstance(after, list) and any(
-                isinstance(b, np.ndarray) and changed(b, a) for b, a in zip(before, after)):
-            return (f"{fn} modified the arrays inside its input argument {j + 1}: "
-                    "compute into new arrays")
+        items = ([(before, after)] if isinstance(before, np.ndarray) else
+                 list(zip(before, after)) if isinstance(before, (list, tuple))
+                 and isinstance(after, list) else [])
+        items = [(b, a) for b, a in items if isinstance(b, np.ndarray) and changed(b, a)]
+        if not items:
+            continue
+        name = name_of(j)
+        b, a = items[0]
+        inside = "the arrays inside " if not isinstance(before, np.ndarray) else ""
+        if a is not None and a.shape == b.shape and np.all(np.isfinite(a)) and \
+                np.max(np.abs(a - b)) <= 1e-9 * max(1.0, float(np.max(np.abs(b)))):
+            return (f"{fn} changed {inside}its argument {name} by a rounding error (up to "
+                    f"{float(np.max(np.abs(a - b))):.1g}): restore an entry by assigning the "
+                    "value you saved (x[i] = old), not by adding and subtracting eps back.")
+        advice = task.in_place.get(name, "compute into new arrays (a = a * 2, not a *= 2 or "
+                                          "a[...] = ...): the caller still needs its values")
+        return f"{fn} changed {inside}its argument {name} in place: {advice}."
     return ""
+
+
+def _calls_reason(task, case, record):
+    """'called f 2 times for 3 time steps: ...' when the stand-in was called too few or too many
+    times, else ''."""
+    if case.stand_in is None or case.expect_calls is None or record.get("calls") is None \
+            or record.get("calls") == case.expect_calls:
+        return ""
+    replaced = task.stand_ins[case.stand_in][0]
+    return (f"called {replaced} {record.get('calls')} times for {case.expect_calls} "
+            f"{case.per}s: call it once per {case.per}")
+
+
+def judge_case(task, case, expected, outs, args_after, record, hidden):
+    """A Reason: '' if the case passes, else why not (never showing a hidden case's inputs or
+    values)."""
+    fn = task.function
+    if record.get("error"):
+        error = record["error"]
+        if "rnnlib" in error:
+            return Reason.of(f"{fn} uses rnnlib, which is not available when grading: "
+                             "implement it yourself", True)
+        if "MemoryError" in error.split(":")[0]:
+            return Reason.of(f"{fn} ran out of memory (MemoryError)", True)
+        if error.startswith("NotImplementedError"):
+            return Reason.of(f"{fn} is not implemented yet", True)
+        why = f"{fn} raised {error if not hidden else error.split(':')[0]}"
+        calls = _calls_reason(task, case, record)
+        if calls:
+            return Reason.of(f"{why}; it {calls}", True)
+        if task.raise_hint and record.get("is_value_error"):
+            return Reason.of(f"{why}. {task.raise_hint}", True)
+        return Reason.of(why, False)
+    calls = _calls_reason(task, case, record)
+    if calls:
+        return Reason.of(f"{fn} {calls}", True)
+    if expected is None:   # judged by the case's own check
+        why = case.check(outs)
+        return Reason.of(why, True)
+    if len(outs) != len(expected):
+        names = task.output_names(len(expected))
+        return Reason.of(f"{fn} returned {len(outs)} values, expected {len(expected)} "
+                         f"({', '.join(names)})" if task.outputs else
+                         f"{fn} returned {len(outs)} values, expected {len(expected)}", False)
+    verdict = _judge_outputs(task, case, expected, outs, hidden)
+    if verdict:
+        return verdict
+    return Reason.of(_changed(task, case, args_after), True)
