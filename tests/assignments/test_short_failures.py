@@ -45,4 +45,5 @@ def test_a_known_mistake_fails_with_its_message_and_hint_alone(name):
     assert error.ename == "AssertionError", error
     assert len(error.traceback) == 1 and "File " not in error.traceback[0], error.traceback
     assert error.evalue.startswith(bug.cell.split("_", 2)[2]), error.evalue
-    assert any(word in error.evalue for word in ("sigmoid", "in place", "forget gate")), error.evalue
+    assert any(word in error.evalue for word in ("sigmoid", "in place", "forget gate")), \
+        error.evalue

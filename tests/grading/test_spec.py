@@ -92,8 +92,8 @@ def test_a_mistake_that_predicts_a_right_output_wrongly_is_not_named():
     only_a = judge_case(task, case, expected, [np.ones(2), np.ones(2)], [], RIGHT, False)
     assert only_a == "f: wrong values in a (largest error 1) (b is right).", only_a
     both = judge_case(task, case, expected, [np.ones(2), np.zeros(2)], [], RIGHT, False)
-    assert both == "f: wrong values in a (largest error 1), b (largest error 1). Both halves swapped.", \
-        both
+    assert both == ("f: wrong values in a (largest error 1), b (largest error 1). "
+                    "Both halves swapped."), both
     doubled = judge_case(task, case, expected, [2 * np.ones(2), np.ones(2)], [], RIGHT, False)
     assert doubled.endswith("(b is right). a is doubled."), doubled
 

@@ -197,7 +197,8 @@ def gru_step_mistakes(*args):
     return [("Update gate flipped: torch's convention is h = (1 - z) * n + z * h_prev.",
              gru_step(*args, update="lecture")),
             ("The reset gate multiplies h_prev before U: torch applies it after, "
-             "n = tanh(W_n x + b_in + r * (U_n h_prev + b_hn)).", gru_step(*args, reset="before_U")),
+             "n = tanh(W_n x + b_in + r * (U_n h_prev + b_hn)).",
+             gru_step(*args, reset="before_U")),
             ("b_hn is outside the reset gate: n = tanh(W_n x + b_in + r * (U_n h_prev + b_hn)).",
              gru_step(*args, reset="bias_outside")),
             ("r and z look swapped: the blocks are stacked r, z, n (torch.nn's order).",

@@ -326,7 +326,8 @@ def _chunks(x, h0, W, U, b_h, dh, k, backward, state="carry", accumulate=True, a
         x_c = x[s:s + k]
         dh_c = dh[s:s + k] if dh_sliced else dh[:len(x_c)]
         grads = backward(dh_c, x_c, h_prev)
-        total = grads if (total is None or not accumulate) else [a + b for a, b in zip(total, grads)]
+        total = (grads if (total is None or not accumulate)
+                 else [a + b for a, b in zip(total, grads)])
         h = _states(x_c, h_prev, W, U, b_h)
         h_prev = {"carry": h[-1], "reset": h0, "first": h[0]}[state]
     return [t / len(starts) for t in total] if average else total
