@@ -21,7 +21,8 @@ import numpy as np
 
 from . import harness, sandbox
 from .faults import GraderFault
-from .spec import Reason, encode_arg, flat, judge_case, resolve_arg
+from .spec import encode_arg, flat, judge_case, resolve_arg
+from .verdict import Reason
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
                        reference_code, source_test_cells, student_code,
                        unanswered)
