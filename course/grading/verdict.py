@@ -100,7 +100,9 @@ def judge_outputs(task, case, expected, outs, hidden):
         verdicts.append("wrong values in " + ", ".join(values))
     text = f"{fn}: " + "; ".join(verdicts)
     right = [names[j] for j in range(len(names)) if j not in wrong]
-    if right and len(names) > 1:
+    if len(right) > 4:
+        text += " (the other outputs are right)"
+    elif right and len(names) > 1:
         text += f" ({_listing(right)} {'is' if len(right) == 1 else 'are'} right)"
     hint = _likely_mistake(task, case, outs, wrong)
     explained = any(j in task.explain for j in wrong)

@@ -1,15 +1,17 @@
 """Grading spec of assignment 3 (LSTM and GRU), mirroring the source's test cells.
 
-The sandbox passes and compares plain arrays, so most functions are called through one of the
-notebook's locked entry points (its test-helper cell, ``Task.entry``): ``*_with_cache`` return
-the forward's output and the arrays of its cache (gates, cell states),
-``lstm_step_backward_on_arrays`` and ``lstm_backward_on_arrays`` build the ``LSTMStepCache``s,
-``gru_step_backward_on_arrays`` the ``GRUStepCache``; ``bidirectional_forward`` is driven with
-the given ``toy_forward``, whose cache is its input, so the caches' order is graded too. Reasons
-name the student's function and outputs only. The caches' contents come from the trusted forward
-below, never from the student's forward, so each function is graded on its own. Public cases use
-fixed inputs; hidden ones values drawn from the generator seeded per submission. The known
-mistakes live in _assignment3_mistakes.py.
+The sandbox passes and compares plain arrays. The step forwards are driven (``Task.driver``) to
+return their outputs and every field of their cache, so a cache the backward pass would misread
+loses points; ``bidirectional_forward`` is driven with the given ``toy_forward``, whose cache is
+its input, so the caches' order is graded too. The other functions are called through the
+notebook's locked entry points (its test-helper cell, ``Task.entry``): ``lstm_forward_with_cache``
+returns the states and the cell states of its caches, ``lstm_step_backward_on_arrays`` and
+``lstm_backward_on_arrays`` build the ``LSTMStepCache``s, ``gru_step_backward_on_arrays`` the
+``GRUStepCache``. Reasons name the student's function and outputs only (``Task.function``,
+``Task.outputs``). The caches' contents come from the trusted forward below, never from the
+student's forward, so each function is graded on its own. Public cases use fixed inputs; hidden
+ones values drawn from the generator seeded per submission. The known mistakes live in
+_assignment3_mistakes.py.
 """
 import numpy as np
 
@@ -233,15 +235,28 @@ def bidirectional_cases(rng):
 
 SIX = [0, 1, 2, 3, 4, 5]
 
+# A step forward's outputs and every field of its cache, as arrays: a cache field the backward
+# pass would read wrong (x, h_prev, the weights, a gate) loses points, not only h and c.
+STEP_CACHE_DRIVER = '''
+def drive(ns, *args):
+    *states, cache = ns["{function}"](*args)
+    fields = list(cache)
+    if len(fields) != {n}:
+        raise ValueError(f"its cache holds {{len(fields)}} values, expected {n}: {cache}")
+    return (*states, *fields)
+'''
+
 LSTM_FIELDS = ["cache.x", "cache.h_prev", "cache.c_prev", "cache.W", "cache.U", "cache.i",
                "cache.f", "cache.g", "cache.o", "cache.c"]
 SHAPES = ("Check the shapes: W is ({k}H, D) and U is ({k}H, H), so use x @ W.T and "
           "h_prev @ U.T.")
 
 TASKS = [
-    Task("Task 3.1", "lstm_step_forward", lstm_step_cases, select=list(range(7)),
-         entry="lstm_step_forward_with_cache",
-         outputs=["h", "c", "cache.i", "cache.f", "cache.g", "cache.o", "cache.c"],
+    Task("Task 3.1", "lstm_step_forward", lstm_step_cases, select=list(range(12)),
+         driver=STEP_CACHE_DRIVER.format(function="lstm_step_forward", n=10,
+                                         cache="LSTMStepCache(x, h_prev, c_prev, W, U, i, f, g, "
+                                               "o, c)"),
+         outputs=["h", "c", *LSTM_FIELDS],
          arguments=["x", "h_prev", "c_prev", "W", "U", "b"], raise_hint=SHAPES.format(k=4)),
     Task("Task 3.2", "lstm_step_backward", lstm_step_backward_cases, select=SIX,
          entry="lstm_step_backward_on_arrays",
@@ -257,9 +272,11 @@ TASKS = [
          arguments=["dh", *(f.replace("cache.", "cache[t].") for f in LSTM_FIELDS)],
          stand_ins={"toy": ("lstm_step_backward", TOY_STEP_BACKWARD),
                     "reference": ("lstm_step_backward", REFERENCE_STEP_BACKWARD)}),
-    Task("Task 3.5", "gru_step_forward", gru_step_cases, select=[0, 1, 2, 3, 4],
-         entry="gru_step_forward_with_cache",
-         outputs=["h", "cache.r", "cache.z", "cache.n", "cache.hn"],
+    Task("Task 3.5", "gru_step_forward", gru_step_cases, select=list(range(9)),
+         driver=STEP_CACHE_DRIVER.format(function="gru_step_forward", n=8,
+                                         cache="GRUStepCache(x, h_prev, W, U, r, z, n, hn)"),
+         outputs=["h", "cache.x", "cache.h_prev", "cache.W", "cache.U", "cache.r", "cache.z",
+                  "cache.n", "cache.hn"],
          arguments=["x", "h_prev", "W", "U", "b_ih", "b_hh"], raise_hint=SHAPES.format(k=3)),
     Task("Task 3.6", "gru_step_backward", gru_step_backward_cases, select=SIX,
          entry="gru_step_backward_on_arrays",
