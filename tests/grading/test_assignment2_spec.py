@@ -34,7 +34,7 @@ GRADED_BUGS = {
     "seq-off-by-one": "called rnn_step_backward 1 times",
     "num-forward-difference": "one-sided difference",
     "num-x-not-restored": "changed its argument x in place: perturbing x in place is fine, but "
-                          "put back the value you saved",
+                          "put back the saved value",
     "num-eps-added-back": "changed its argument x by a rounding error",
     "clip-each-element": "Each entry looks clipped",
     "clip-always": "rescaled although their norm is below max_norm",

@@ -78,7 +78,7 @@ def test_numerical_gradient_leaving_x_perturbed_is_told_to_put_the_value_back(a2
     case = next(c for c in task.cases(np.random.default_rng(0)) if c.label.startswith("f(x)"))
     perturbed = case.args[1] - 1e-3
     why = _judge(a2, task, case, lambda outs: outs, [None, perturbed, None], hidden=False)
-    assert "changed its argument x in place" in why and "put back the value you saved" in why
+    assert "changed its argument x in place" in why and "put back the saved value" in why
     assert "compute into new arrays" not in why, why
 
 

@@ -399,8 +399,8 @@ TASKS = [
     Task("Task 2.3", "numerical_gradient", numerical_cases,
          stand_ins={key: ("", source) for key, source in FUNCTIONS.items()}, atol=1e-8,
          outputs=["g"], arguments=["f", "x", "eps"],
-         in_place={"x": "perturbing x in place is fine, but put back the value you saved after "
-                        "each evaluation (x[i] = old)"}),
+         in_place={"x": "perturbing x in place is fine, but put back the saved value after each "
+                        "evaluation (x[i] = old)"}),
     Task("Task 2.4", "clip_by_global_norm", clip_cases, flatten=True,
          outputs=lambda n: [f"clipped[{i}]" for i in range(n - 1)] + ["norm"],
          arguments=["grads", "max_norm"],
