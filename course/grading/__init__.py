@@ -7,6 +7,7 @@
 - :mod:`.harness` is what runs inside: the student's cells, then calls of one function;
 - :mod:`.notebook` reads the source (trusted) and submissions (not) as data;
 - :mod:`.spec` and :mod:`.specs` say what each test cell checks and judge the returned arrays;
+- :mod:`.verdict` words a failed case: each wrong output, the likely mistake, a changed input;
 - :mod:`.grader` grades one submission; :mod:`.pipeline` grades a class in parallel (after a
   canary: the instructor's solution through the same sandbox) and writes, per student
   (:mod:`.save`), the gradebook (:mod:`.gradebook`), feedback and the grade table (:mod:`.report`);

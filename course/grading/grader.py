@@ -24,6 +24,7 @@ import numpy as np
 from . import harness, sandbox
 from .faults import GraderFault
 from .spec import encode_arg, flat, judge_case, resolve_arg
+from .verdict import Reason
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
                        reference_code, source_test_cells, student_code,
                        unanswered)
@@ -102,13 +103,13 @@ def _expected(assignment, task, case):
         exec(task.driver, dns)
         return _outputs(dns["drive"](ref, *args), task.select, task.flatten)
     if case.stand_in is None:
-        return _outputs(ref[task.function](*args), task.select, task.flatten)
+        return _outputs(ref[task.callee](*args), task.select, task.flatten)
     name, source = task.stand_ins[case.stand_in]
     sns = {"np": np, "_calls": []}
     exec(source, sns)
     saved, ref[name] = ref[name], sns["stand_in"]
     try:
-        return _outputs(ref[task.function](*args), task.select, task.flatten)
+        return _outputs(ref[task.callee](*args), task.select, task.flatten)
     finally:
         ref[name] = saved
 
@@ -140,7 +141,7 @@ def _payload(task, cases):
         if case.stand_in is not None:
             entry.update(stand_in=case.stand_in, replaces=task.stand_ins[case.stand_in][0])
         plan_cases.append(entry)
-    plan = json.dumps({"function": task.function, "cases": plan_cases,
+    plan = json.dumps({"function": task.callee, "cases": plan_cases,
                        "stand_ins": {k: src for k, (_, src) in task.stand_ins.items()},
                        "driver": task.driver}).encode()
     buffer = io.BytesIO()
@@ -374,8 +375,8 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
         return {test: why for test in reasons}, cell_errors, run.seconds
     secrets = _Secrets(task, cases, hidden)
     for c, (case, exp, record) in enumerate(zip(cases, expected, records)):
-        if reasons[case.test]:
-            continue   # a test cell fails on its first failing case
+        if getattr(reasons[case.test], "specific", False):
+            continue   # a test cell shows the first of its most specific reasons
         try:
             if record.get("error") is not None:
                 record["error"] = secrets.withheld(record["error"][:ERROR_CHARS])
@@ -393,9 +394,9 @@ def _run_task(assignment, task, cells, rng, workdir, limits):
             why = judge_case(task, case, exp, outs, after, record, hidden[case.test])
         except Exception:
             why = f"{task.function}: the results that came back were malformed"
-        if why:
+        if why and (not reasons[case.test] or getattr(why, "specific", False)):
             label = "" if hidden[case.test] or not case.label else f" [{case.label}]"
-            reasons[case.test] = why + label
+            reasons[case.test] = Reason.of(why + label, getattr(why, "specific", False))
     return reasons, cell_errors, run.seconds
 
 

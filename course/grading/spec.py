@@ -11,6 +11,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .verdict import Reason, calls_reason, changed_argument, judge_outputs
+
 
 @dataclass
 class Case:
@@ -22,7 +24,10 @@ class Case:
     expect_calls: Optional[int] = None  # how often the stand-in must be called
     per: str = "time step"            # what it must be called once for, in the feedback
     scalar: bool = False              # the (first) output must be a single number
-    mistakes: Callable = None         # mistakes(args) -> [(hint, wrong_output), ...]
+    # mistakes(*args) -> [(hint, predicted), ...]: what a known mistake returns, ``predicted``
+    # being {output name: array} (only the outputs it predicts) or, for a function with one
+    # output, that output's array. Shape cases may carry them too.
+    mistakes: Callable = None
     # check(outputs) -> '' or why not: judges the outputs (arrays) here, in place of comparing
     # them with the reference's (which are then not computed), e.g. a trained model's weights
     # measured on held-out data
@@ -69,9 +74,34 @@ class Task:
     # output index -> what is wrong when that output differs from the reference's, in place of
     # "wrong values" ({got} and {expected}: a single-number output's values)
     explain: dict = field(default_factory=dict)
+    # The outputs' names as the student's notebook calls them ("dx", "cache.i"), in the order they
+    # come back (a callable n -> names when their number varies); None: "the result"
+    outputs: object = None
+    # The arguments' names as the student's notebook calls them, for "changed x in place"
+    arguments: Optional[list] = None
+    # argument name -> what to do when it comes back changed, in place of "compute into new arrays"
+    in_place: dict = field(default_factory=dict)
+    # The notebook function the grader calls, when it is not ``function`` itself: a locked helper
+    # of the notebook that builds a cache or unpacks one into arrays. Never named in a reason.
+    entry: Optional[str] = None
+    # What to check when the function raises a ValueError (a shape mismatch, usually)
+    raise_hint: str = ""
     # Limits this task needs at least (e.g. {"wall_s": 150, "cpu_s": 150} for a training task),
     # raised above the run's limits for its sandbox only
     limits: dict = field(default_factory=dict)
+
+
+    @property
+    def callee(self):
+        """The notebook function each case calls (``entry`` or ``function``)."""
+        return self.entry or self.function
+
+    def output_names(self, n):
+        """Names of ``n`` outputs, as the student knows them."""
+        names = self.outputs(n) if callable(self.outputs) else list(self.outputs or [])
+        if n == 1 and not names:
+            return ["the result"]
+        return [names[j] if j < len(names) else f"output {j + 1}" for j in range(n)]
 
 
 def flat(values):
@@ -113,67 +143,38 @@ def resolve_arg(a, namespace, functions):
     return a
 
 
-def _number(a):
-    """A single-number array as text (for Task.explain), else its shape."""
-    a = np.asarray(a)
-    return f"{float(a.reshape(-1)[0]):g}" if a.size == 1 else f"an array of shape {a.shape}"
-
-
-def _shape(a):
-    return tuple(np.shape(a))
-
-
 def judge_case(task, case, expected, outs, args_after, record, hidden):
-    """'' if the case passes, else why not (never showing a hidden case's inputs or values)."""
+    """A Reason: '' if the case passes, else why not (never showing a hidden case's inputs or
+    values)."""
     fn = task.function
     if record.get("error"):
         error = record["error"]
         if "rnnlib" in error:
-            return (f"{fn} uses rnnlib, which is not available when grading: implement it "
-                    "yourself")
+            return Reason.of(f"{fn} uses rnnlib, which is not available when grading: "
+                             "implement it yourself", True)
         if "MemoryError" in error.split(":")[0]:
-            return f"{fn} ran out of memory (MemoryError)"
+            return Reason.of(f"{fn} ran out of memory (MemoryError)", True)
         if error.startswith("NotImplementedError"):
-            return f"{fn} is not implemented yet"
-        return f"{fn} raised {error if not hidden else error.split(':')[0]}"
-    if case.stand_in is not None and case.expect_calls is not None \
-            and record.get("calls") != case.expect_calls:
-        replaced = task.stand_ins[case.stand_in][0]
-        return (f"{fn} called {replaced} {record.get('calls')} times for "
-                f"{case.expect_calls} {case.per}s: call it once per {case.per}")
+            return Reason.of(f"{fn} is not implemented yet", True)
+        why = f"{fn} raised {error if not hidden else error.split(':')[0]}"
+        calls = calls_reason(task, case, record)
+        if calls:
+            return Reason.of(f"{why}; it {calls}", True)
+        if task.raise_hint and record.get("is_value_error"):
+            return Reason.of(f"{why}. {task.raise_hint}", True)
+        return Reason.of(why, False)
+    calls = calls_reason(task, case, record)
+    if calls:
+        return Reason.of(f"{fn} {calls}", True)
     if expected is None:   # judged by the case's own check
-        return case.check(outs)
+        why = case.check(outs)
+        return Reason.of(why, True)
     if len(outs) != len(expected):
-        return f"{fn} returned {len(outs)} values, expected {len(expected)}"
-    for j, (out, exp) in enumerate(zip(outs, expected)):
-        if case.scalar and j == 0 and out.ndim != 0:
-            return f"{fn}: expected a single number, got an array of shape {out.shape}"
-        if out.shape != _shape(exp):
-            if hidden:
-                return f"{fn}: wrong shape {out.shape}"
-            return f"{fn}: expected shape {_shape(exp)}, got {out.shape}"
-        if not np.all(np.isfinite(out)) and np.all(np.isfinite(exp)):
-            return f"{fn}: the result has inf or nan (is it numerically stable?)"
-        if not np.allclose(out, exp, atol=task.atol, rtol=task.rtol):
-            hint = ""
-            for text, wrong in (case.mistakes(*case.args) if case.mistakes else []):
-                if _shape(wrong) == out.shape and np.allclose(out, wrong, atol=task.atol,
-                                                              rtol=task.rtol):
-                    hint = " " + text
-                    break
-            if j in task.explain:
-                return f"{fn}: {task.explain[j].format(got=_number(out), expected=_number(exp))}" \
-                    + hint
-            error = float(np.max(np.abs(out - np.asarray(exp)))) if out.size else 0.0
-            return f"{fn}: wrong values (largest error {error:.3g}).{hint}"
-    def changed(before, after):
-        return after is None or after.shape != before.shape or not np.array_equal(after, before)
-
-    for j, (before, after) in enumerate(zip(case.args, args_after)):
-        if isinstance(before, np.ndarray) and changed(before, after):
-            return f"{fn} modified its input argument {j + 1}: compute into new arrays"
-        if isinstance(before, (list, tuple)) and isinstance(after, list) and any(
-                isinstance(b, np.ndarray) and changed(b, a) for b, a in zip(before, after)):
-            return (f"{fn} modified the arrays inside its input argument {j + 1}: "
-                    "compute into new arrays")
-    return ""
+        names = task.output_names(len(expected))
+        return Reason.of(f"{fn} returned {len(outs)} values, expected {len(expected)} "
+                         f"({', '.join(names)})" if task.outputs else
+                         f"{fn} returned {len(outs)} values, expected {len(expected)}", False)
+    verdict = judge_outputs(task, case, expected, outs, hidden)
+    if verdict:
+        return verdict
+    return Reason.of(changed_argument(task, case, args_after), True)

@@ -24,7 +24,8 @@ FULL = 21.0
 # One bug per task, the ones the issue names where there is one.
 GRADED_BUGS = ["lstm-step-forget-on-candidate", "lstm-back-tanh-c-derivative-forgotten",
                "lstm-seq-c-not-carried", "lstm-bptt-dh-next-not-added", "gru-step-update-flipped",
-               "gru-back-sigmoid-derivative-for-n", "bidi-not-flipped-back"]
+               "gru-back-sigmoid-derivative-for-n", "bidi-not-flipped-back",
+               "bidi-caches-swapped", "lstm-step-cache-holds-c-prev"]
 BY_NAME = {b.name: b for b in BUGS}
 
 
@@ -71,3 +72,15 @@ def test_public_reasons_show_the_named_hints(records):
     assert "forget gate seems applied to the candidate" in reasons["lstm-step-forget-on-candidate"]
     assert "Update gate flipped" in reasons["gru-step-update-flipped"]
     assert "not flipped back" in reasons["bidi-not-flipped-back"]
+    swapped = reasons["bidi-caches-swapped"]
+    assert "wrong values in cache_fwd (largest error" in swapped and "(h is right)" in swapped
+    assert "The caches look swapped: return (cache_fwd, cache_bwd)" in swapped, swapped
+    assert "wrong values in cache.c" in reasons["lstm-step-cache-holds-c-prev"]
+
+
+def test_reasons_name_the_students_function_never_the_graders_wrappers(records):
+    """Issue 16: lstm_step_forward, not lstm_step_forward_with_cache (nor *_on_arrays, *_on_toy)."""
+    for name in GRADED_BUGS:
+        for gid, test in records[name]["tests"].items():
+            assert not any(w in test["reason"] for w in ("_with_cache", "_on_arrays", "_on_toy")), \
+                (name, gid, test["reason"])

@@ -20,7 +20,11 @@ def _step_mistakes(x, h_prev, W, U, b_h):
     wrong = [("The bias b_h looks missing.", np.tanh(x @ W.T + h_prev @ U.T)),
              ("tanh looks missing: return tanh(a), not a.", x @ W.T + h_prev @ U.T + b_h),
              ("b_h is added after tanh; it belongs inside.", np.tanh(x @ W.T + h_prev @ U.T) + b_h),
-             ("The recurrent term U h_(t-1) looks missing.", np.tanh(x @ W.T + b_h))]
+             ("The recurrent term U h_(t-1) looks missing.", np.tanh(x @ W.T + b_h)),
+             ("This looks like relu: the vanilla RNN here uses tanh.",
+              np.maximum(x @ W.T + h_prev @ U.T + b_h, 0)),
+             ("This looks like the sigmoid: the vanilla RNN here uses tanh.",
+              1 / (1 + np.exp(-(x @ W.T + h_prev @ U.T + b_h))))]
     if W.shape[0] == W.shape[1]:
         wrong += [("Looks like x @ W instead of x @ W.T (W is (H, D)).",
                    np.tanh(x @ W + h_prev @ U.T + b_h)),
@@ -37,7 +41,8 @@ def step_cases(rng):
     U = np.array([[0.5, 0.1], [0.25, -0.5]])
     b_h = np.array([0.1, -0.2])
     cases = [Case(PUBLIC_1, [np.ones((3, 2)), np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 4)),
-                             np.zeros(4)], "the shape with D != H: expected (B, H) = (3, 4)"),
+                             np.zeros(4)], "the shape with D != H: expected (B, H) = (3, 4)",
+                  mistakes=_step_mistakes),
              Case(PUBLIC_1, [x, h_prev, W, U, b_h], "one step with the small numbers of the "
                   "public test", mistakes=_step_mistakes)]
     for B, D, H in [(3, 4, 5), (2, 3, 3), (1, 1, 1)]:
@@ -60,17 +65,42 @@ def stand_in(x, h_prev, W, U, b_h):
 '''
 
 
-def _sequence_mistakes(x, h0, W, U, b_h):
-    T = x.shape[0]
+def _loop(x, h0, step, update=True, reverse=False):
+    """rnn_forward's states h_1..h_T with ``step(x_t, h_prev)``, with the switches' mistakes."""
     states, h = [], h0
-    for t in range(T):
-        h = np.tanh(x[t] @ W.T + h @ U.T + b_h)
+    for t in (reversed(range(len(x))) if reverse else range(len(x))):
+        h = step(x[t], h if update else h0)
         states.append(h)
-    states = np.stack(states)
+    return np.stack(states)
+
+
+def _loop_mistakes(x, h0, step):
+    states = _loop(x, h0, step)
     return [("h[0] is right but later steps are wrong: is h_prev updated inside the loop?",
-             np.stack([np.tanh(x[t] @ W.T + h0 @ U.T + b_h) for t in range(T)])),
+             _loop(x, h0, step, update=False)),
             ("The states are shifted by one step: return h_1..h_T, not h_0..h_(T-1).",
-             np.concatenate([h0[None], states[:-1]]))]
+             np.concatenate([h0[None], states[:-1]])),
+            ("The loop runs backwards in time: go from t = 0 to T-1.",
+             _loop(x, h0, step, reverse=True)),
+            ("This is the last state only: return every state, stacked along time (T, B, H).",
+             states[-1]),
+            ("The states look stacked batch first: stack along time, axis 0, (T, B, H).",
+             np.stack(list(states), axis=1)),
+            ("h0 is included: return the T new states h_1..h_T, not h_0.",
+             np.concatenate([h0[None], states]))]
+
+
+def _sequence_mistakes(x, h0, W, U, b_h):
+    wrong = _loop_mistakes(x, h0, lambda x_t, h: np.tanh(x_t @ W.T + h @ U.T + b_h))
+    if W.shape[0] == W.shape[1]:
+        wrong.append(("W and U look swapped in the call: rnn_step_forward(x[t], h, W, U, b_h).",
+                      _loop(x, h0, lambda x_t, h: np.tanh(x_t @ U.T + h @ W.T + b_h))))
+    return wrong
+
+
+def _doubling_mistakes(x, h0, W, U, b_h):
+    """With the public test's stand-in step (DOUBLING_STEP)."""
+    return _loop_mistakes(x, h0, lambda x_t, h: 2 * h + x_t.sum(axis=1, keepdims=True))
 
 
 def sequence_cases(rng):
@@ -78,7 +108,7 @@ def sequence_cases(rng):
     h0 = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
     cases = [Case(PUBLIC_2, [x, h0, np.zeros((3, 2)), np.zeros((3, 3)), np.zeros(3)],
                   "the loop with the public test's stand-in step h_t = 2 h_(t-1) + sum(x_t)",
-                  stand_in="doubling", expect_calls=3)]
+                  stand_in="doubling", expect_calls=3, mistakes=_doubling_mistakes)]
     for T, B, D, H in [(5, 3, 2, 4), (1, 2, 3, 3), (4, 1, 1, 2)]:
         args = [rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), rng.normal(size=(H, D)),
                 rng.normal(size=(H, H)), rng.normal(size=H)]
@@ -96,6 +126,11 @@ def _output_mistakes(h, V, b_y):
              ("tanh is applied to the scores: the output layer is linear.", np.tanh(z))]
     if V.shape[0] == V.shape[1]:
         wrong.append(("Looks like h @ V instead of h @ V.T (V is (K, H)).", h @ V + b_y))
+    last = np.zeros_like(z)
+    last[:-1] = z[:-1]
+    wrong += [("This is the last step's scores only: apply the layer at every step, (T, B, K).",
+               z[-1]),
+              ("The last step's scores are missing: does the loop stop one step early?", last)]
     return wrong
 
 
@@ -104,7 +139,8 @@ def output_cases(rng):
     V = np.array([[1.0, 2.0], [-1.0, 0.5]])
     b_y = np.array([0.1, -0.3])
     cases = [Case(PUBLIC_3, [np.ones((4, 3, 2)), np.ones((5, 2)), np.zeros(5)],
-                  "the shape with K != H: expected (T, B, K) = (4, 3, 5)"),
+                  "the shape with K != H: expected (T, B, K) = (4, 3, 5)",
+                  mistakes=_output_mistakes),
              Case(PUBLIC_3, [h, V, b_y], "the small numbers of the public test",
                   mistakes=_output_mistakes)]
     for T, B, H, K in [(3, 2, 4, 5), (4, 3, 3, 3), (1, 1, 2, 1)]:
@@ -127,6 +163,17 @@ def _loss_mistakes(z, y):
              ("The loss looks summed over the batch: divide by B.", nll.sum()),
              ("Only the last time step looks counted.", nll[-1].sum() / B),
              ("The sign is flipped: the loss is -log of the label's probability.", -nll.sum() / B)]
+    wrong.append(("This is one loss per time step: sum over time as well, to one number.",
+                  nll.sum(axis=1) / B))
+    picked = np.take_along_axis(z, y[..., None], axis=-1)[..., 0]
+    wrong.append(("The scores are used as log-probabilities: take log-softmax first, "
+                  "log p = z - logsumexp(z) over the classes.", -picked.sum() / B))
+    e = np.exp(z - z.max(-1, keepdims=True))
+    p = e / e.sum(-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        wrong.append(("p[..., y] picks a (T, B) table for every (t, b): pick one label per "
+                      "(t, b), e.g. np.take_along_axis(log_p, y[..., None], axis=-1).",
+                      -np.log(p[..., y]).sum() / B))
     if z.shape[0] > 1:
         wrong.append(("Softmax looks taken over the time axis.", _nll(z, y, axis=0).sum() / B))
     if B > 1:
@@ -150,10 +197,18 @@ def loss_cases(rng):
 
 
 TASKS = [
-    Task("Task 1.1", "rnn_step_forward", step_cases),
-    Task("Task 1.2", "rnn_forward", sequence_cases,
+    Task("Task 1.1", "rnn_step_forward", step_cases, outputs=["h"],
+         arguments=["x", "h_prev", "W", "U", "b_h"],
+         raise_hint="Check the shapes: W is (H, D) and U is (H, H), so use x @ W.T and "
+                    "h_prev @ U.T."),
+    Task("Task 1.2", "rnn_forward", sequence_cases, outputs=["h"],
+         arguments=["x", "h0", "W", "U", "b_h"],
+         raise_hint="Check each call: rnn_step_forward(x[t], h_prev, W, U, b_h), its "
+                    "arguments in this order, x[t] of shape (B, D).",
          stand_ins={"doubling": ("rnn_step_forward", DOUBLING_STEP),
                     "reference": ("rnn_step_forward", REFERENCE_STEP)}),
-    Task("Task 1.3", "output_forward", output_cases),
-    Task("Task 1.4", "softmax_cross_entropy", loss_cases),
+    Task("Task 1.3", "output_forward", output_cases, outputs=["z"], arguments=["h", "V", "b_y"],
+         raise_hint="Check the shapes: V is (K, H), so use h @ V.T."),
+    Task("Task 1.4", "softmax_cross_entropy", loss_cases, outputs=["the loss"],
+         arguments=["z", "y"]),
 ]

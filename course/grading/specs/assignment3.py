@@ -1,17 +1,22 @@
 """Grading spec of assignment 3 (LSTM and GRU), mirroring the source's test cells.
 
-The sandbox passes and compares plain arrays, so every function is called through one of the
-notebook's locked entry points (its test-helper cell): ``*_with_cache`` return the forward's
-output and the arrays of its cache (gates, cell states), ``lstm_step_backward_on_arrays`` and
+The sandbox passes and compares plain arrays. The step forwards are driven (``Task.driver``) to
+return their outputs and every field of their cache, so a cache the backward pass would misread
+loses points; ``bidirectional_forward`` is driven with the given ``toy_forward``, whose cache is
+its input, so the caches' order is graded too. The other functions are called through the
+notebook's locked entry points (its test-helper cell, ``Task.entry``): ``lstm_forward_with_cache``
+returns the states and the cell states of its caches, ``lstm_step_backward_on_arrays`` and
 ``lstm_backward_on_arrays`` build the ``LSTMStepCache``s, ``gru_step_backward_on_arrays`` the
-``GRUStepCache``, and ``bidirectional_forward_on_toy`` passes the given ``toy_forward``. The
-caches' contents come from the trusted forward below, never from the student's forward, so each
-function is graded on its own. Public cases use fixed inputs; hidden ones values drawn from the
-generator seeded per submission.
+``GRUStepCache``. Reasons name the student's function and outputs only (``Task.function``,
+``Task.outputs``). The caches' contents come from the trusted forward below, never from the
+student's forward, so each function is graded on its own. Public cases use fixed inputs; hidden
+ones values drawn from the generator seeded per submission. The known mistakes live in
+_assignment3_mistakes.py.
 """
 import numpy as np
 
 from ..spec import Case, Task
+from . import _assignment3_mistakes as mistakes
 
 NOTEBOOK = "assignment3.ipynb"
 
@@ -52,25 +57,19 @@ def _lstm_params(rng, B, D, H):
 
 # Task 3.1 -------------------------------------------------------------------------------------
 
-def _lstm_step_mistakes(x, h_prev, c_prev, W, U, b):
-    h, c, (_, _, _, _, _, i, f, g, o, _) = _lstm_step(x, h_prev, c_prev, W, U, b)
-    c_bad = f * g + i * c_prev
-    forget = "The forget gate seems applied to the candidate: c = f * c_prev + i * g."
-    return [(forget, o * np.tanh(c_bad)), (forget, c_bad),      # compared with h, then with c
-            ("c is right but h is wrong: is h = o * tanh(c)?", o * c)]
-
-
 def lstm_step_cases(rng):
     fixed = np.random.default_rng(31)
     shapes = [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2), 8]
     small = [np.round(fixed.normal(size=s), 1) for s in shapes]
     cases = [Case(PUBLIC[1], [np.ones((4, 3)), np.ones((4, 2)), np.ones((4, 2)), np.ones((8, 3)),
-                              np.ones((8, 2)), np.zeros(8)], "the shapes with D != H"),
+                              np.ones((8, 2)), np.zeros(8)], "the shapes with D != H",
+                  mistakes=mistakes.lstm_step_mistakes),
              Case(PUBLIC[1], small, "one step with small numbers (B = 2, D = 3, H = 2)",
-                  mistakes=_lstm_step_mistakes)]
+                  mistakes=mistakes.lstm_step_mistakes)]
     for B, D, H in [(3, 4, 5), (2, 3, 3), (1, 1, 1)]:
         p = _lstm_params(rng, B, D, H)
-        cases.append(Case(HIDDEN[1], [rng.normal(size=(B, D)), *p], mistakes=_lstm_step_mistakes))
+        cases.append(Case(HIDDEN[1], [rng.normal(size=(B, D)), *p],
+                          mistakes=mistakes.lstm_step_mistakes))
     return cases
 
 
@@ -83,7 +82,8 @@ def lstm_step_backward_cases(rng):
                                  (HIDDEN[2], rng, (2, 2, 3)), (HIDDEN[2], rng, (1, 3, 1))]:
         _, _, fields = _lstm_step(gen.normal(size=(B, D)), *_lstm_params(gen, B, D, H))
         cases.append(Case(test, [gen.normal(size=(B, H)), gen.normal(size=(B, H)), *fields],
-                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[2] else ""))
+                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[2] else "",
+                          mistakes=mistakes.lstm_step_backward_mistakes))
     return cases
 
 
@@ -116,7 +116,8 @@ def lstm_forward_cases(rng):
     x = np.array([[[1.0, 0.0]], [[2.0, -1.0]], [[0.0, 3.0]]])
     cases = [Case(PUBLIC[3], [x, np.array([[0.0, 1.0]]), np.array([[1.0, -1.0]]), np.zeros((8, 2)),
                               np.zeros((8, 2)), np.zeros(8)],
-                  "the loop with the public test's stand-in step", stand_in="toy", expect_calls=3)]
+                  "the loop with the public test's stand-in step", stand_in="toy", expect_calls=3,
+                  mistakes=mistakes.toy_lstm_forward_mistakes)]
     for T, B, D, H in [(5, 3, 2, 4), (1, 2, 3, 3), (4, 1, 1, 2)]:
         cases.append(Case(HIDDEN[3], [rng.normal(size=(T, B, D)), *_lstm_params(rng, B, D, H)],
                           stand_in="reference", expect_calls=T))
@@ -164,7 +165,7 @@ def lstm_backward_cases(rng):
     dh = np.array([[[1.0]], [[-2.0]], [[0.5]]])
     cases = [Case(PUBLIC[4], [dh, x, z, z, W, U, z, z, z, z, z],
                   "the loop with the public test's stand-in step backward", stand_in="toy",
-                  expect_calls=3)]
+                  expect_calls=3, mistakes=mistakes.toy_lstm_backward_mistakes)]
     for T, B, D, H in [(4, 2, 3, 2), (1, 2, 2, 3), (3, 1, 1, 1)]:
         fields = _sequence_fields(rng.normal(size=(T, B, D)), *_lstm_params(rng, B, D, H))
         cases.append(Case(HIDDEN[4], [rng.normal(size=(T, B, H)), *fields], stand_in="reference",
@@ -174,12 +175,6 @@ def lstm_backward_cases(rng):
 
 # Task 3.5 -------------------------------------------------------------------------------------
 
-def _gru_mistakes(x, h_prev, W, U, b_ih, b_hh):
-    _, (_, _, _, _, _, z, n, _) = _gru_step(x, h_prev, W, U, b_ih, b_hh)
-    return [("Update gate flipped: torch's convention is h' = (1 - z) * n + z * h.",
-             z * n + (1 - z) * h_prev)]
-
-
 def _gru_args(gen, B, D, H):
     return [gen.normal(size=(B, D)), gen.normal(size=(B, H)), gen.normal(size=(3 * H, D)),
             gen.normal(size=(3 * H, H)), gen.normal(size=3 * H), gen.normal(size=3 * H)]
@@ -187,11 +182,13 @@ def _gru_args(gen, B, D, H):
 
 def gru_step_cases(rng):
     cases = [Case(PUBLIC[5], [np.ones((4, 3)), np.ones((4, 2)), np.ones((6, 3)), np.ones((6, 2)),
-                              np.zeros(6), np.zeros(6)], "the shapes with D != H"),
+                              np.zeros(6), np.zeros(6)], "the shapes with D != H",
+                  mistakes=mistakes.gru_step_mistakes),
              Case(PUBLIC[5], _gru_args(np.random.default_rng(35), 2, 2, 2),
-                  "one step with small numbers (B = D = H = 2)", mistakes=_gru_mistakes)]
+                  "one step with small numbers (B = D = H = 2)",
+                  mistakes=mistakes.gru_step_mistakes)]
     for B, D, H in [(3, 4, 5), (2, 3, 3), (1, 1, 1)]:
-        cases.append(Case(HIDDEN[5], _gru_args(rng, B, D, H), mistakes=_gru_mistakes))
+        cases.append(Case(HIDDEN[5], _gru_args(rng, B, D, H), mistakes=mistakes.gru_step_mistakes))
     return cases
 
 
@@ -204,53 +201,90 @@ def gru_step_backward_cases(rng):
                                  (HIDDEN[6], rng, (2, 2, 3)), (HIDDEN[6], rng, (1, 3, 1))]:
         _, fields = _gru_step(*_gru_args(gen, B, D, H))
         cases.append(Case(test, [gen.normal(size=(B, H)), *fields],
-                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[6] else ""))
+                          "a step with B = 2, D = 2, H = 1" if test == PUBLIC[6] else "",
+                          mistakes=mistakes.gru_step_backward_mistakes))
     return cases
 
 
 # Task 3.7 -------------------------------------------------------------------------------------
 
-def _toy(x, h0, a, W):
-    h, states = h0, []
-    for x_t in x:
-        h = a * h + x_t @ W.T
-        states.append(h)
-    return np.stack(states)
-
-
-def _bidirectional_mistakes(x, h0_f, a_f, W_f, h0_b, a_b, W_b):
-    forward, backward = _toy(x, h0_f, a_f, W_f), _toy(x[::-1], h0_b, a_b, W_b)
-    return [("The backward pass looks not flipped back: reverse its output in time again.",
-             np.concatenate([forward, backward], -1)),
-            ("The halves look swapped: the forward pass's states come first.",
-             np.concatenate([backward[::-1], forward], -1))]
+# bidirectional_forward with the notebook's toy_forward, whose cache is its input x: the caches
+# come back as arrays, so that their order is graded (cache_fwd is x, cache_bwd is x[::-1]).
+BIDIRECTIONAL_DRIVER = '''
+def drive(ns, x, h0_f, a_f, W_f, h0_b, a_b, W_b):
+    h, cache = ns["bidirectional_forward"](x, ns["toy_forward"], (h0_f, a_f, W_f),
+                                           (h0_b, a_b, W_b))
+    return h, cache[0], cache[1]
+'''
 
 
 def bidirectional_cases(rng):
     x = np.array([[[1.0], [2.0]], [[0.0], [-1.0]], [[3.0], [0.5]]])
     cases = [Case(PUBLIC[7], [x, np.array([[0.0], [1.0]]), np.array(0.5), np.array([[1.0]]),
                               np.array([[1.0], [0.0]]), np.array(-1.0), np.array([[2.0]])],
-                  "toy_forward with the public test's numbers", mistakes=_bidirectional_mistakes)]
+                  "toy_forward with the public test's numbers",
+                  mistakes=mistakes.bidirectional_mistakes)]
     for T, B, D, H in [(5, 3, 2, 4), (1, 2, 3, 3), (4, 1, 1, 2)]:
         cases.append(Case(HIDDEN[7], [rng.normal(size=(T, B, D)), rng.normal(size=(B, H)),
                                       np.array(rng.uniform(-1, 1)), rng.normal(size=(H, D)),
                                       rng.normal(size=(B, H)), np.array(rng.uniform(-1, 1)),
-                                      rng.normal(size=(H, D))], mistakes=_bidirectional_mistakes))
+                                      rng.normal(size=(H, D))],
+                          mistakes=mistakes.bidirectional_mistakes))
     return cases
 
 
 SIX = [0, 1, 2, 3, 4, 5]
 
+# A step forward's outputs and every field of its cache, as arrays: a cache field the backward
+# pass would read wrong (x, h_prev, the weights, a gate) loses points, not only h and c.
+STEP_CACHE_DRIVER = '''
+def drive(ns, *args):
+    *states, cache = ns["{function}"](*args)
+    fields = list(cache)
+    if len(fields) != {n}:
+        raise ValueError(f"its cache holds {{len(fields)}} values, expected {n}: {cache}")
+    return (*states, *fields)
+'''
+
+LSTM_FIELDS = ["cache.x", "cache.h_prev", "cache.c_prev", "cache.W", "cache.U", "cache.i",
+               "cache.f", "cache.g", "cache.o", "cache.c"]
+SHAPES = ("Check the shapes: W is ({k}H, D) and U is ({k}H, H), so use x @ W.T and "
+          "h_prev @ U.T.")
+
 TASKS = [
-    Task("Task 3.1", "lstm_step_forward_with_cache", lstm_step_cases, select=list(range(7))),
-    Task("Task 3.2", "lstm_step_backward_on_arrays", lstm_step_backward_cases, select=SIX),
-    Task("Task 3.3", "lstm_forward_with_cache", lstm_forward_cases, select=[0, 1],
+    Task("Task 3.1", "lstm_step_forward", lstm_step_cases, select=list(range(12)),
+         driver=STEP_CACHE_DRIVER.format(function="lstm_step_forward", n=10,
+                                         cache="LSTMStepCache(x, h_prev, c_prev, W, U, i, f, g, "
+                                               "o, c)"),
+         outputs=["h", "c", *LSTM_FIELDS],
+         arguments=["x", "h_prev", "c_prev", "W", "U", "b"], raise_hint=SHAPES.format(k=4)),
+    Task("Task 3.2", "lstm_step_backward", lstm_step_backward_cases, select=SIX,
+         entry="lstm_step_backward_on_arrays",
+         outputs=["dx", "dh_prev", "dc_prev", "dW", "dU", "db"],
+         arguments=["dh", "dc", *LSTM_FIELDS]),
+    Task("Task 3.3", "lstm_forward", lstm_forward_cases, select=[0, 1],
+         entry="lstm_forward_with_cache", outputs=["h", "cache[t].c"],
+         arguments=["x", "h0", "c0", "W", "U", "b"],
          stand_ins={"toy": ("lstm_step_forward", TOY_STEP),
                     "reference": ("lstm_step_forward", REFERENCE_STEP)}),
-    Task("Task 3.4", "lstm_backward_on_arrays", lstm_backward_cases, select=SIX,
+    Task("Task 3.4", "lstm_backward", lstm_backward_cases, select=SIX,
+         entry="lstm_backward_on_arrays", outputs=["dx", "dh0", "dc0", "dW", "dU", "db"],
+         arguments=["dh", *(f.replace("cache.", "cache[t].") for f in LSTM_FIELDS)],
          stand_ins={"toy": ("lstm_step_backward", TOY_STEP_BACKWARD),
                     "reference": ("lstm_step_backward", REFERENCE_STEP_BACKWARD)}),
-    Task("Task 3.5", "gru_step_forward_with_cache", gru_step_cases, select=[0, 1, 2, 3, 4]),
-    Task("Task 3.6", "gru_step_backward_on_arrays", gru_step_backward_cases, select=SIX),
-    Task("Task 3.7", "bidirectional_forward_on_toy", bidirectional_cases),
+    Task("Task 3.5", "gru_step_forward", gru_step_cases, select=list(range(9)),
+         driver=STEP_CACHE_DRIVER.format(function="gru_step_forward", n=8,
+                                         cache="GRUStepCache(x, h_prev, W, U, r, z, n, hn)"),
+         outputs=["h", "cache.x", "cache.h_prev", "cache.W", "cache.U", "cache.r", "cache.z",
+                  "cache.n", "cache.hn"],
+         arguments=["x", "h_prev", "W", "U", "b_ih", "b_hh"], raise_hint=SHAPES.format(k=3)),
+    Task("Task 3.6", "gru_step_backward", gru_step_backward_cases, select=SIX,
+         entry="gru_step_backward_on_arrays",
+         outputs=["dx", "dh_prev", "dW", "dU", "db_ih", "db_hh"],
+         arguments=["dh", "cache.x", "cache.h_prev", "cache.W", "cache.U", "cache.r", "cache.z",
+                    "cache.n", "cache.hn"]),
+    Task("Task 3.7", "bidirectional_forward", bidirectional_cases, driver=BIDIRECTIONAL_DRIVER,
+         select=[0, 1, 2],
+         outputs=["h", "cache_fwd", "cache_bwd"],
+         arguments=["x", "h0_f", "a_f", "W_f", "h0_b", "a_b", "W_b"]),
 ]

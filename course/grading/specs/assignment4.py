@@ -366,8 +366,10 @@ def check_trained(outs):
     ppl = validation_perplexity(model)
     if not ppl < THRESHOLD:
         return (f"train_model: the validation perplexity is {ppl:.2f}, not below "
-                f"{THRESHOLD:g}: train longer, with a larger learning rate or a larger model "
-                "(within the time budget).")
+                f"{THRESHOLD:g}. Print the training loss of each epoch: if it falls slowly, "
+                "train longer or raise the learning rate; if it stalls high or jumps around, "
+                "lower the learning rate (with Adam, 1e-3 to 1e-2 is usual); a larger model can "
+                "help too (within the time budget).")
     return ""
 
 

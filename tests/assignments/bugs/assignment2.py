@@ -91,6 +91,9 @@ BUGS = [
     _bug(_S, STEP, "step-db-not-summed", _step(db_h="da")),
     _bug(_S, STEP, "step-db-averaged", _step(db_h="da.mean(axis=0)")),
     _bug(_S, STEP, "step-no-bias-gradient", _step(db_h="None")),
+    _bug(_S, STEP, "step-scales-dh-in-place", """
+    dh *= 1 - h ** 2
+    return dh @ W, dh @ U, dh.T @ x, dh.T @ h_prev, dh.sum(axis=0)"""),
     _bug(_S, STEP, "step-derivative-from-h-prev", _step(da="dh * (1 - h_prev ** 2)")),
     _bug(_S, STEP, "step-dx-W-transposed", _step(dx="da @ W.T")),
     _bug(_S, STEP, "step-returns-four", "    da = dh * (1 - h ** 2)\n"
@@ -152,6 +155,16 @@ BUGS = [
         plus = f(x)
         x[i] -= 2 * eps
         minus = f(x)
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad"""),
+    _bug(_N, NUM, "num-eps-added-back", """
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        plus = f(x)
+        x[i] -= 2 * eps
+        minus = f(x)
+        x[i] += eps
         grad[i] = (plus - minus) / (2 * eps)
     return grad"""),
     _bug(_N, NUM, "num-all-entries-at-once", """

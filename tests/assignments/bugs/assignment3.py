@@ -116,6 +116,7 @@ def lstm_step_forward(x, h_prev, c_prev, W, U, b):
     variant(_BI, "bidi-batch-reversed", ("forward_fn(x[::-1],", "forward_fn(x[:, ::-1],"),
             ("h_bwd[::-1]]", "h_bwd[:, ::-1]]")),
     variant(_BI, "bidi-concatenated-along-time", ("axis=-1)", "axis=0)")),
+    variant(_BI, "bidi-caches-swapped", ("axis=-1), (cache_fwd, cache_bwd)", "axis=-1), (cache_bwd, cache_fwd)")),
 ]
 
 # Correct answers in other styles than the instructor's: they must keep every point.

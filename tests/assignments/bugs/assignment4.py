@@ -197,6 +197,7 @@ class CharLSTM(CharLM):
     return model'''),
     _train_like_solution("train-one-epoch", epochs=1),
     _train_like_solution("train-learning-rate-too-small", lr="1e-5", epochs=1),
+    _train_like_solution("train-learning-rate-too-high", lr="0.5"),
     _train_like_solution("train-on-a-small-slice", ids="train_ids[:3000]"),
     _train_like_solution("train-returns-a-fresh-model", epochs=1, returned="CharLSTM(vocab_size, 32, 128)"),
     _train("train-optimizer-of-another-model", '''
