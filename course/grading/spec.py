@@ -6,6 +6,7 @@ scores its points when all of its cases pass, as nbgrader scores a test cell tha
 error. Expected values come from the instructor's own solution, run here, in the trusted
 process; the student's values come back from the sandbox as plain arrays.
 """
+import builtins
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -143,6 +144,16 @@ def resolve_arg(a, namespace, functions):
     return a
 
 
+def exception_name(error):
+    """The class name that starts ``error`` ("ValueError: ..."), if it is one of Python's own
+    exceptions, else "an exception". A hidden case shows no more than this: the name of an
+    exception the student's code defined could carry anything its sandbox held."""
+    name = error.split(":")[0].strip()
+    builtin = getattr(builtins, name, None)
+    return name if isinstance(builtin, type) and issubclass(builtin, BaseException) \
+        else "an exception"
+
+
 def judge_case(task, case, expected, outs, args_after, record, hidden):
     """A Reason: '' if the case passes, else why not (never showing a hidden case's inputs or
     values)."""
@@ -156,7 +167,7 @@ def judge_case(task, case, expected, outs, args_after, record, hidden):
             return Reason.of(f"{fn} ran out of memory (MemoryError)", True)
         if error.startswith("NotImplementedError"):
             return Reason.of(f"{fn} is not implemented yet", True)
-        why = f"{fn} raised {error if not hidden else error.split(':')[0]}"
+        why = f"{fn} raised {error if not hidden else exception_name(error)}"
         calls = calls_reason(task, case, record)
         if calls:
             return Reason.of(f"{why}; it {calls}", True)

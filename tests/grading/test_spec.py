@@ -131,5 +131,36 @@ def test_a_model_that_trains_badly_is_told_both_ways_to_tune_the_learning_rate(m
     monkeypatch.setattr(assignment4, "validation_perplexity", lambda model: 23.7)
     weights = [np.zeros((3, 4))] + [np.zeros(1)] * (len(assignment4.NAMES) - 1)
     why = assignment4.check_trained([np.float64(10.0), *weights])
-    assert "validation perplexity is 23.70" in why, why
+    assert "validation perplexity is 23.7," in why, why
     assert "raise the learning rate" in why and "lower the learning rate" in why, why
+
+
+@pytest.mark.parametrize("error, shown", [
+    ("ValueError: shapes (3,4) and (5,) not aligned", "raised ValueError"),
+    ("AssertionError: train_model must return the CharLSTM it trained", "raised AssertionError"),
+    ("class_ReferenceCharLSTM_nn_Module_def_init_self: ...", "raised an exception"),
+    ("Warning42: anything", "raised an exception"),
+])
+def test_a_hidden_case_names_only_pythons_own_exceptions(error, shown):
+    """The name of an exception class the student defined could spell out what its sandbox held
+    (assignment 4's hidden Task 4.4 runs beside the reference CharLSTM): a hidden case shows
+    Python's own exception names only, and never the message."""
+    task = Task("Task 9", "f", lambda rng: [])
+    case = Case("test_f_hidden", [])
+    why = judge_case(task, case, None, [], [], {"error": error, "calls": None}, True)
+    assert why == f"f {shown}", why
+    public = judge_case(task, case, None, [], [], {"error": error, "calls": None}, False)
+    assert public == f"f raised {error}", public
+
+
+def test_the_trained_models_numbers_are_bounded_in_the_reason(monkeypatch):
+    """What train_model's sandbox controls (its reported CPU time, the weights that decide the
+    perplexity) reaches the reason only as a bounded number."""
+    monkeypatch.setattr(assignment4, "corpus", lambda: type("C", (), {"vocab": "abc"})())
+    monkeypatch.setattr(assignment4, "_reference_model", lambda weights: None)
+    weights = [np.zeros((3, 4))] + [np.zeros(1)] * (len(assignment4.NAMES) - 1)
+    why = assignment4.check_trained([np.float64(123456789.0), *weights])
+    assert why.startswith(f"train_model took {2 * assignment4.BUDGET_S:.0f} s of CPU time"), why
+    monkeypatch.setattr(assignment4, "validation_perplexity", lambda model: 31415.926)
+    why = assignment4.check_trained([np.float64(10.0), *weights])
+    assert "validation perplexity is over 100, not below" in why, why
