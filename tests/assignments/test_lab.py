@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import nbformat
 import pytest
 
 from course import lab
+from tests.ports import free_ports
 
 from .nbgrader_helpers import read, solved, with_cell
 
@@ -43,16 +43,10 @@ HINT = ("AssertionError: softmax_cross_entropy: wrong values. The loss looks sum
         "divide by B.")
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
-    work, token, port = tmp / "my-work", uuid.uuid4().hex, _free_port()
+    work, token, port = tmp / "my-work", uuid.uuid4().hex, free_ports(1)[0]
     log = open(tmp / "lab.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "course.lab", "--work", str(work),
                              f"--port={port}", "--ServerApp.port_retries=0",

@@ -10,10 +10,11 @@ started, by process id.
 """
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tests.ports import free_ports
 
 COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch")
 
@@ -22,20 +23,6 @@ def missing_commands():
     """The Slurm and munge commands this machine lacks (``make system-packages`` installs them:
     slurm-wlm and munge are in the Makefile's DEBIAN_CHECKS)."""
     return [c for c in COMMANDS if not shutil.which(c) and not Path("/usr/sbin", c).exists()]
-
-
-def free_ports(n):
-    """``n`` distinct free TCP ports on 127.0.0.1."""
-    sockets = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def _sbin(name):

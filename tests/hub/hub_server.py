@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,19 +21,7 @@ from pathlib import Path
 
 from course.hub import REPO, state, users
 from course.hub.__main__ import PROXY, hub_command
-
-
-def free_ports(n):
-    sockets = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+from tests.ports import free_ports
 
 
 def install_proxy():
