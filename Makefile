@@ -74,7 +74,7 @@ serve:
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: venv system-packages hub-proxy
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20
 
 # Regenerate the student versions in assignments/ from the instructor sources in solutions/.
 release: venv
