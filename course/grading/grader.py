@@ -23,7 +23,8 @@ import numpy as np
 
 from . import harness, sandbox
 from .faults import GraderFault
-from .spec import encode_arg, flat, judge_case, resolve_arg
+from .spec import (WITHHELD_CODE, WITHHELD_INPUTS, encode_arg, flat, judge_case,
+                   resolve_arg)
 from .verdict import Reason
 from .notebook import (SubmissionError, find_notebook, folder_hash, read_json_notebook,
                        reference_code, source_test_cells, student_code,
@@ -290,10 +291,10 @@ class _Secrets:
         """``message``, or a note saying why it cannot be shown."""
         text = self._norm(message)
         if any(line in text for line in self.lines):
-            return "(error message not shown, because it quotes code the grader ran beside yours)"
+            return WITHHELD_CODE
         numbers = {f"{float(n):.3f}" for n in _FLOATS.findall(message)}
         if len(numbers & self.values) >= 2:
-            return "(error message not shown, because it holds the inputs of hidden tests)"
+            return WITHHELD_INPUTS
         return message
 
 

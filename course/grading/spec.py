@@ -144,10 +144,18 @@ def resolve_arg(a, namespace, functions):
     return a
 
 
+# What the grader shows in place of a function's error message that must not reach the student
+WITHHELD_CODE = "(error message not shown, because it quotes code the grader ran beside yours)"
+WITHHELD_INPUTS = "(error message not shown, because it holds the inputs of hidden tests)"
+
+
 def exception_name(error):
     """The class name that starts ``error`` ("ValueError: ..."), if it is one of Python's own
-    exceptions, else "an exception". A hidden case shows no more than this: the name of an
-    exception the student's code defined could carry anything its sandbox held."""
+    exceptions, else "an exception" (or the grader's own note, when it withheld the message). A
+    hidden case shows no more than this: the name of an exception the student's code defined
+    could carry anything its sandbox held."""
+    if error in (WITHHELD_CODE, WITHHELD_INPUTS):
+        return error
     name = error.split(":")[0].strip()
     builtin = getattr(builtins, name, None)
     return name if isinstance(builtin, type) and issubclass(builtin, BaseException) \

@@ -160,7 +160,9 @@ def test_sandbox_contents_never_reach_the_feedback(tmp_path):
     assert reasons["test_task1_1_rnn_step_forward_hidden"] == f"rnn_step_forward raised {inputs}"
     assert reasons["test_task1_1_rnn_step_forward_public"].startswith(
         "rnn_step_forward raised inputs [")   # the public test's own inputs: the student's to see
-    assert reasons["test_task1_2_rnn_forward_hidden"] == f"rnn_forward raised {quoted}"
+    assert reasons["test_task1_2_rnn_forward_hidden"] == (
+        f"rnn_forward raised {quoted}; it called rnn_step_forward 0 times for 5 time steps: call "
+        "it once per time step")
     assert reasons["test_task1_2_rnn_forward_public"].startswith(f"rnn_forward raised {quoted}")
     page = (tmp_path / "out" / "feedback" / "snoop" / ASSIGNMENT / "assignment1.html").read_text()
     submitted = json.dumps(attacks.snoop())   # the release's public tests show a stand-in

@@ -140,6 +140,10 @@ def test_a_model_that_trains_badly_is_told_both_ways_to_tune_the_learning_rate(m
     ("AssertionError: train_model must return the CharLSTM it trained", "raised AssertionError"),
     ("class_ReferenceCharLSTM_nn_Module_def_init_self: ...", "raised an exception"),
     ("Warning42: anything", "raised an exception"),
+    ("(error message not shown, because it holds the inputs of hidden tests) spelled out",
+     "raised an exception"),
+    ("(error message not shown, because it holds the inputs of hidden tests)",
+     "raised (error message not shown, because it holds the inputs of hidden tests)"),
 ])
 def test_a_hidden_case_names_only_pythons_own_exceptions(error, shown):
     """The name of an exception class the student defined could spell out what its sandbox held

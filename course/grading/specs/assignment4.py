@@ -117,9 +117,8 @@ def _model_mistakes(sizes, weights, x, h0, c0, how):
                "to the loss.", torch.softmax(logits, -1).double().numpy()),
               ("The scores look passed through log_softmax: return the logits z_t = V h_t + b_y.",
                torch.log_softmax(logits, -1).double().numpy())]
-    if how == "given":
-        found += [("This is the state passed in: return the LSTM's new state.", h0),
-                  ("This is the state passed in: return the LSTM's new state.", c0)]
+    if how == "given":   # outputs: the scores (0), h (1), c (2)
+        found += [("This is the state passed in: return the LSTM's new state.", {1: h0, 2: c0})]
     return found
 
 
@@ -170,11 +169,16 @@ def _chunks(ids, B, T):
     return list(bptt_batches(ids, B, T))
 
 
+# Where the drivers of Tasks 4.2 and 4.3 return what a known mistake predicts (see _records in
+# _assignment4_sandbox.py: calls, the inputs the model saw, four flags; then the task's own)
+SEEN, LOSS, PERPLEXITY, PARAMETERS = 1, 6, 7, 7
+
+
 def _inputs_mistakes(ids, B, T, epochs=1):
     ys = np.concatenate([y.reshape(-1) for _, y in _chunks(ids, B, T)] * epochs).astype(float)
     xs_t = np.concatenate([x.T.reshape(-1) for x, _ in _chunks(ids, B, T)] * epochs)
-    return [("A chunk fed the targets y to the model: feed x, predict y.", ys),
-            ("The chunks look transposed: the model is time-major, x is (T, B).", xs_t)]
+    return [("A chunk fed the targets y to the model: feed x, predict y.", {SEEN: ys}),
+            ("The chunks look transposed: the model is time-major, x is (T, B).", {SEEN: xs_t})]
 
 
 def _reference_epoch(model, ids, optimizer, B, T, clip, clipping="norm", zero_grad=True,
@@ -219,18 +223,19 @@ def _epoch_mistakes(kind, sizes, weights, ids, B, T, clip, optimizer, lr, epochs
         return result, [p.detach().double().numpy() for p in model.parameters()]
 
     (mean, losses, n, on_x), _ = run()
-    found += [("This is the plain mean of the chunks' losses: weight each by its number of "
-               "characters (the last chunk is shorter).", np.array([losses.mean()])),
-              ("This is the sum of the chunks' losses: return the mean per character.",
-               np.array([losses.sum()])),
-              ("This is the last chunk's loss: return the mean over the epoch.",
-               np.array([losses[-1]])),
-              ("This looks like bits: return nats (natural logarithms).",
-               np.array([mean / math.log(2)])),
-              ("This is the loss against x: the targets are y, the next characters.",
-               np.array([(on_x * n).sum() / n.sum()]))]
-    found += [("It did not change: step the optimizer after each chunk.", w.astype(float))
-              for w in weights]
+    found += [(hint, {LOSS: np.array([value])}) for hint, value in [
+        ("This is the plain mean of the chunks' losses: weight each by its number of "
+         "characters (the last chunk is shorter).", losses.mean()),
+        ("This is the sum of the chunks' losses: return the mean per character.", losses.sum()),
+        ("This is the last chunk's loss: return the mean over the epoch.", losses[-1]),
+        ("This looks like bits: return nats (natural logarithms).", mean / math.log(2)),
+        ("This is the loss against x: the targets are y, the next characters.",
+         (on_x * n).sum() / n.sum())]]
+
+    def parameters(arrays):
+        return {PARAMETERS + k: np.asarray(a, dtype=float) for k, a in enumerate(arrays)}
+
+    found += [("It did not change: step the optimizer after each chunk.", parameters(weights))]
     for hint, variant in [
             ("The gradient is not clipped: clip its global norm with nn.utils.clip_grad_norm_.",
              dict(clipping=None)),
@@ -240,7 +245,7 @@ def _epoch_mistakes(kind, sizes, weights, ids, B, T, clip, optimizer, lr, epochs
              "loss.backward().", dict(zero_grad=False)),
             ("The loss is summed over the chunk: use the mean over its T * B characters.",
              dict(reduction="sum"))]:
-        found += [(hint, p) for p in run(**variant)[1]]
+        found += [(hint, parameters(run(**variant)[1]))]
     return found
 
 
@@ -282,24 +287,23 @@ def _evaluate_mistakes(kind, sizes, weights, ids, B, T):
             n.append(y.size)
     losses, n, on_x = np.array(losses), np.array(n), np.array(on_x)
     mean = (losses * n).sum() / n.sum()
-    scalar = np.array
-    return _inputs_mistakes(ids, B, T) + [
+    return _inputs_mistakes(ids, B, T) + [(hint, {LOSS: np.array(value)}) for hint, value in [
         ("This is the loss against x: the targets are y, the next characters.",
-         scalar((on_x * n).sum() / n.sum())),
+         (on_x * n).sum() / n.sum()),
         ("This is the plain mean of the chunks' losses: average over characters (the last chunk "
-         "is shorter).", scalar(losses.mean())),
+         "is shorter).", losses.mean()),
         ("This looks like the loss in bits: return nats (natural logarithms).",
-         scalar(mean / math.log(2))),
+         mean / math.log(2)),
         ("This is the sum of the losses: return the mean per character.",
-         scalar((losses * n).sum())),
+         (losses * n).sum()),
         ("This is the sum of the chunks' mean losses: return the mean per character.",
-         scalar(losses.sum())),
-        ("The perplexity is exp(loss) for the loss in nats, not 2 ** loss.", scalar(2 ** mean)),
+         losses.sum())]] + [(hint, {PERPLEXITY: np.array(value)}) for hint, value in [
+        ("The perplexity is exp(loss) for the loss in nats, not 2 ** loss.", 2 ** mean),
         ("This looks like exp of the summed loss: the perplexity is exp of the mean per "
-         "character.", scalar(math.exp(min((losses * n).sum(), 700)))),
+         "character.", math.exp(min((losses * n).sum(), 700))),
         ("This looks like exp of the sum of the chunks' losses: use the mean per character.",
-         scalar(math.exp(min(losses.sum(), 700)))),
-        ("This is the plain mean of the chunks' perplexities.", scalar(np.exp(losses).mean()))]
+         math.exp(min(losses.sum(), 700))),
+        ("This is the plain mean of the chunks' perplexities.", np.exp(losses).mean())]]
 
 
 def evaluate_cases(rng):
